@@ -1,0 +1,94 @@
+# Large Models for Founders: every target sets up what it needs from nothing.
+#   make book   build the website into _build/html (executes every notebook)
+#   make test   the whole test suite (what CI runs)
+# See README.md for the others (lab, serve, data, bench, test-gpu).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+LAB_PORT ?= 8888
+
+# TensorFlow's start-up banner would otherwise leak into the executed pages.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYTHONDONTWRITEBYTECODE := 1
+# Headless: figures go to files and notebooks, never to a window.
+export MPLBACKEND := Agg
+
+.PHONY: help setup book serve lab test test-unit lint bench test-gpu clean
+
+help:
+	@sed -n '1,5p' Makefile | sed 's/^# \{0,1\}//'
+
+# --- set-up -----------------------------------------------------------------
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.10+ (Debian: apt-get install python3 python3-venv)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: could not create $(VENV): install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python -m pip install --quiet -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python -c "import helpers, torch, jupyter_book, nbval, playwright" || { echo "error: the Python environment is incomplete: see the pip output above"; exit 1; }
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found. The site serves MathJax, Mermaid and the widget manager from local copies installed with npm: install Node.js and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+# The site's JavaScript, copied from node_modules into the folder Sphinx serves.
+site_assets/vendor/.copied: node_modules/.installed scripts/vendor_assets.sh
+	bash scripts/vendor_assets.sh node_modules site_assets/vendor
+	@touch $@
+
+setup: $(VENV)/.installed site_assets/vendor/.copied
+
+# --- the book ----------------------------------------------------------------
+
+book: setup
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
+	@echo
+	@echo "The course is built: open _build/html/index.html in a browser,"
+	@echo "or run 'make serve' and open http://$(HOST):$(PORT)/"
+
+serve:
+	@test -f _build/html/index.html || { echo "error: no site yet: run 'make book' first"; exit 1; }
+	@echo "Serving the course at http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	$(BIN)/python -m http.server --bind $(HOST) --directory _build/html $(PORT)
+
+lab: setup
+	@echo "Starting JupyterLab on http://$(HOST):$(LAB_PORT)/ (the address with its token follows)"
+	$(BIN)/jupyter lab --ip=$(HOST) --port=$(LAB_PORT) --no-browser --ServerApp.root_dir=$(CURDIR) chapters
+
+# --- tests --------------------------------------------------------------------
+
+lint: setup
+	$(BIN)/ruff check helpers tests chapters scripts bench
+
+# Unit tests of helpers and the notebook checks that need no kernel and no site.
+test-unit: setup
+	$(BIN)/python -m pytest tests -m "not site"
+
+# The whole suite: lint, the book built with warnings as errors, then one pytest
+# run: unit tests, every notebook executed cell by cell (nbval, quick profile),
+# and the built site opened in headless Chromium.
+test: setup lint
+	bash scripts/check_system.sh chromium
+	$(MAKE) --no-print-directory book
+	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests chapters --nbval-lax --nbval-current-env
+
+bench: setup
+	$(BIN)/python -m bench
+
+# On a CUDA machine: every notebook in the full profile, quality targets asserted.
+test-gpu: setup
+	COURSE_PROFILE=full $(BIN)/python -m pytest chapters --nbval-lax --nbval-current-env -x
+
+clean:
+	rm -rf _build site_assets/vendor

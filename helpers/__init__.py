@@ -1,0 +1,15 @@
+"""Plumbing shared by the notebooks of *Large Models for Founders*.
+
+Importing this package is cheap: torch and TensorFlow are imported only by the
+functions that use them. Modules: :mod:`helpers.runtime` (profile, device,
+seeds, environment report) and :mod:`helpers.diagrams` (Mermaid on Colab).
+"""
+
+import os
+
+# Set before TensorFlow is ever imported, or its start-up banner and oneDNN
+# notice leak into every executed page. setdefault: a reader's choice wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+__version__ = "0.1.0"

@@ -1,0 +1,190 @@
+"""Where the course runs: profile, device, seeds, Colab detection, one-line report.
+
+Every notebook's set-up cell calls :func:`setup`. Nothing here imports torch or
+TensorFlow at module import time: ``import helpers`` must stay fast, and a
+chapter that never touches TensorFlow should not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+PROFILES = ("quick", "full")
+"""``quick``: small real subsets and few steps (CI, a laptop CPU).
+``full``: the real thing (full data, enough epochs to hit the quality targets)."""
+
+PROFILE_VARIABLE = "COURSE_PROFILE"
+DEFAULT_SEED = 0
+
+
+def nvidia_gpu_visible() -> bool:
+    """Return True when an NVIDIA GPU is visible, without importing torch.
+
+    Used only to choose the default profile; :func:`pick_device` is the
+    authority on which device the code really uses.
+    """
+    return Path("/dev/nvidia0").exists() or Path("/proc/driver/nvidia/gpus").is_dir()
+
+
+def get_profile(environ: dict[str, str] | None = None) -> str:
+    """Return the run profile: ``COURSE_PROFILE`` if set, else a default for this machine.
+
+    The default is ``full`` where an NVIDIA GPU is visible and ``quick`` elsewhere,
+    so a reader on a laptop CPU never starts an hour-long run by accident.
+
+    Raises
+    ------
+    ValueError
+        If ``COURSE_PROFILE`` holds anything other than ``quick`` or ``full``.
+    """
+    environ = os.environ if environ is None else environ
+    value = environ.get(PROFILE_VARIABLE, "").strip().lower()
+    if not value:
+        return "full" if nvidia_gpu_visible() else "quick"
+    if value not in PROFILES:
+        raise ValueError(
+            f"{PROFILE_VARIABLE}={environ[PROFILE_VARIABLE]!r} is not a profile. "
+            f"Set it to one of {', '.join(PROFILES)} (e.g. `export {PROFILE_VARIABLE}=quick`), "
+            "or unset it to get the default for this machine."
+        )
+    return value
+
+
+def pick_device(prefer: str | None = None):
+    """Return the best ``torch.device`` available: CUDA, then Apple MPS, then CPU.
+
+    Parameters
+    ----------
+    prefer
+        Force a device type (``"cpu"``, ``"cuda"``, ``"mps"``). Asking for one
+        that is not available raises ``RuntimeError`` rather than silently
+        falling back, so a reader who expects a GPU finds out at once.
+    """
+    import torch
+
+    available = {
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available(),
+        "cpu": True,
+    }
+    if prefer is not None:
+        if prefer not in available:
+            raise ValueError(f"Unknown device type {prefer!r}; choose one of {sorted(available)}.")
+        if not available[prefer]:
+            raise RuntimeError(
+                f"Device {prefer!r} was requested but is not available on this machine. "
+                "On Colab: Runtime → Change runtime type → GPU. Otherwise omit `prefer`."
+            )
+        return torch.device(prefer)
+    for kind in ("cuda", "mps", "cpu"):
+        if available[kind]:
+            return torch.device(kind)
+    raise AssertionError("unreachable: the CPU is always available")
+
+
+def seed_everything(seed: int = DEFAULT_SEED) -> list[str]:
+    """Seed Python, NumPy and every deep-learning framework already imported.
+
+    PyTorch and TensorFlow are seeded only if the notebook has imported them:
+    importing TensorFlow just to seed it would cost seconds and memory in
+    chapters that never use it. Call this again after importing a framework.
+
+    Returns
+    -------
+    list of str
+        The names of the generators that were seeded, e.g. ``["python", "numpy", "torch"]``.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seeded = ["python"]
+    random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)  # affects child processes only
+    import numpy as np
+
+    np.random.seed(seed)
+    seeded.append("numpy")
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)  # seeds CPU, CUDA and MPS generators
+        seeded.append("torch")
+    if "tensorflow" in sys.modules:
+        sys.modules["tensorflow"].random.set_seed(seed)
+        seeded.append("tensorflow")
+    return seeded
+
+
+def in_colab() -> bool:
+    """Return True when running inside Google Colab."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def package_version(name: str) -> str | None:
+    """Installed version of a distribution, read from metadata without importing it."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def tensorflow_version() -> str | None:
+    """TensorFlow's version under any of its distribution names, or None."""
+    for name in ("tensorflow", "tensorflow-cpu", "tf-nightly"):
+        version = package_version(name)
+        if version:
+            return version
+    return None
+
+
+def environment_report(profile: str, device: object, seed: int) -> str:
+    """One line that says what this notebook runs on, for bug reports and for the reader."""
+    parts = [
+        f"python {platform.python_version()}",
+        f"numpy {package_version('numpy')}",
+        f"torch {package_version('torch') or 'missing'}",
+        f"tensorflow {tensorflow_version() or 'missing'}",
+        f"device {device}",
+        f"profile {profile}",
+        f"seed {seed}",
+    ]
+    if in_colab():
+        parts.append("Colab")
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Course:
+    """What the set-up cell decided; notebooks read ``course.profile`` and ``course.device``."""
+
+    profile: str
+    device: object
+    seed: int
+
+    @property
+    def quick(self) -> bool:
+        """True in the quick profile (CI and CPUs)."""
+        return self.profile == "quick"
+
+
+def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool = True) -> Course:
+    """Pick the profile and device, seed everything and print a one-line report.
+
+    Parameters
+    ----------
+    seed
+        Seed for Python, NumPy and the imported frameworks.
+    device
+        Force a device type; by default the best available one is chosen.
+    report
+        Print the environment report (the set-up cell does).
+    """
+    profile = get_profile()
+    chosen = pick_device(device)
+    seed_everything(seed)
+    if report:
+        print(environment_report(profile, chosen, seed))
+    return Course(profile=profile, device=chosen, seed=seed)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Copy the JavaScript the site needs from node_modules into the folder Sphinx serves,
+# so that every page works with no internet. Usage: vendor_assets.sh NODE_MODULES DEST
+set -euo pipefail
+src=${1:?node_modules folder}
+dest=${2:?destination folder}
+tmp="$dest.tmp"
+rm -rf "$tmp"
+mkdir -p "$tmp/mermaid/chunks" "$tmp/mathjax" "$tmp/html-manager"
+# Mermaid: the ES module and the chunks it imports.
+cp "$src/mermaid/dist/mermaid.esm.min.mjs" "$tmp/mermaid/"
+cp -r "$src/mermaid/dist/chunks/mermaid.esm.min" "$tmp/mermaid/chunks/"
+# MathJax 3: the TeX-to-CHTML component with its fonts and lazily loaded extensions.
+cp -r "$src/mathjax/es5/." "$tmp/mathjax/"
+# The ipywidgets embedder (and the fonts it loads from beside itself) and RequireJS.
+cp -r "$src/@jupyter-widgets/html-manager/dist/." "$tmp/html-manager/"
+rm -f "$tmp/html-manager/"*.map
+cp "$src/requirejs/require.js" "$tmp/require.js"
+# Licences travel with the code.
+for pkg in mermaid mathjax @jupyter-widgets/html-manager requirejs; do
+  name=$(basename "$pkg")
+  for f in "$src/$pkg"/LICENSE*; do [ -f "$f" ] && cp "$f" "$tmp/LICENSE.$name"; done
+done
+rm -rf "$dest"
+mv "$tmp" "$dest"
+echo "site assets: $(du -sh "$dest" | cut -f1) copied into $dest"

@@ -1,0 +1,94 @@
+"""Unit tests of helpers.diagrams."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import diagrams
+
+ROOT = Path(__file__).resolve().parent.parent
+
+RNN = """---
+title: RNN unrolled
+---
+flowchart LR
+  x1 --> h1"""
+
+MARKDOWN = f"""Some text.
+
+```mermaid
+{RNN}
+```
+
+~~~~mermaid
+flowchart TD
+  A --> B
+~~~~
+
+```python
+print("not a diagram")
+```
+"""
+
+
+def test_fences_are_found_in_order_and_other_code_is_ignored():
+    blocks = diagrams.mermaid_blocks(MARKDOWN)
+    assert blocks == [RNN, "flowchart TD\n  A --> B"]
+
+
+def test_unclosed_fence_is_not_a_diagram():
+    assert diagrams.mermaid_blocks("```mermaid\nflowchart LR\n  A --> B\n") == []
+
+
+def test_title_comes_from_front_matter():
+    assert diagrams.diagram_title(RNN) == "RNN unrolled"
+    assert diagrams.diagram_title("flowchart LR\n A-->B") is None
+    assert diagrams.diagram_title('---\ntitle: "Quoted: yes"\n---\nflowchart LR') == "Quoted: yes"
+
+
+def notebook(*markdown_cells, code="x = 1"):
+    cells = [{"cell_type": "markdown", "source": m, "metadata": {}} for m in markdown_cells]
+    cells.append({"cell_type": "code", "source": f"```mermaid\n{code}\n```", "metadata": {}, "outputs": []})
+    return {"cells": cells}
+
+
+def test_notebook_diagrams_reads_markdown_cells_only():
+    nb = notebook(MARKDOWN, ["```mermaid\n", "flowchart LR\n", "  P --> Q\n", "```\n"], code="flowchart LR\n Z-->Z")
+    found = diagrams.notebook_diagrams(nb)
+    assert len(found) == 3 and found[-1] == "flowchart LR\n  P --> Q"
+
+
+def test_not_a_notebook():
+    with pytest.raises(ValueError, match="nbformat 4"):
+        diagrams.notebook_diagrams({"worksheets": []})
+
+
+def test_find_diagram_names_the_titles_that_exist():
+    with pytest.raises(KeyError, match="'RNN unrolled'"):
+        diagrams.find_diagram(diagrams.mermaid_blocks(MARKDOWN), "RNN unroled")
+
+
+def test_html_escapes_the_source_and_loads_the_pinned_mermaid():
+    html = diagrams.mermaid_html('flowchart LR\n  A["<b>x</b>"] --> B')
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert f"mermaid@{diagrams.MERMAID_VERSION}/" in html
+    first, second = diagrams.mermaid_html("a"), diagrams.mermaid_html("a")
+    assert first != second  # each output gets its own element id
+
+
+def test_draw_is_a_no_op_outside_colab(monkeypatch):
+    monkeypatch.setattr(diagrams.runtime, "in_colab", lambda: False)
+    assert diagrams.draw("RNN unrolled") is None
+
+
+def test_draw_renders_the_titled_diagram_from_a_given_notebook():
+    shown = diagrams.draw("RNN unrolled", notebook=notebook(MARKDOWN))
+    assert "x1 --&gt; h1" in shown.data
+
+
+def test_colab_uses_the_same_mermaid_as_the_site():
+    lock = json.loads((ROOT / "package.json").read_text())
+    assert lock["dependencies"]["mermaid"] == diagrams.MERMAID_VERSION

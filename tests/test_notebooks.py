@@ -1,0 +1,87 @@
+"""Static checks of every notebook: what nbval (which executes them) does not see."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from helpers import diagrams
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from sync_setup_cells import chapter_notebooks, repository_url, setup_cell_source  # noqa: E402
+
+NOTEBOOKS = chapter_notebooks()
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        for chapter in part["chapters"]:
+            files.append(chapter["file"])
+            files.extend(section["file"] for section in chapter.get("sections", []))
+    return files
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+def test_every_notebook_is_in_the_table_of_contents_and_back():
+    listed = {f for f in toc_files() if f.startswith("chapters/")}
+    on_disk = {f"chapters/{p.stem}" for p in NOTEBOOKS}
+    assert listed == on_disk
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_valid_and_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them (jupyter nbconvert --clear-output --inplace)"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_first_code_cell_is_the_setup_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert first.source == setup_cell_source(), (
+        f"{path.name}: the first code cell is not the standard set-up cell; "
+        "run `.venv/bin/python scripts/sync_setup_cells.py`"
+    )
+
+
+def test_setup_cell_installs_from_the_configured_repository():
+    url = repository_url()
+    assert url.startswith("https://github.com/")
+    assert f'REPOSITORY = "{url}"' in setup_cell_source()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_diagram_has_a_title_and_every_draw_call_names_one(path):
+    nb = nbformat.read(path, as_version=4)
+    found = diagrams.notebook_diagrams(nb)
+    titles = [diagrams.diagram_title(d) for d in found]
+    assert None not in titles, f"{path.name}: every Mermaid diagram needs a front-matter title"
+    # The site passes the front matter through MyST's directive options, which drops
+    # quotes: a colon in a title then breaks Mermaid's YAML parser in the browser.
+    assert not [t for t in titles if ":" in t], f"{path.name}: no colon in diagram titles: {titles}"
+    assert len(set(titles)) == len(titles), f"{path.name}: diagram titles must be unique"
+    called = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            calls = re.findall(r"diagrams\.draw\(\s*\"([^\"]+)\"", cell.source)
+            if calls:
+                assert "remove-cell" in cell.metadata.get("tags", []), (
+                    f"{path.name}: a diagrams.draw cell only matters on Colab; tag it remove-cell"
+                )
+            called.extend(calls)
+    assert sorted(called) == sorted(titles), f"{path.name}: each diagram needs exactly one diagrams.draw cell"

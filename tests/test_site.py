@@ -1,0 +1,206 @@
+"""The built website, as a reader sees it: headless Chromium, no internet.
+
+Every request to a host other than the local test server is refused and
+recorded, so a page that would fetch MathJax, Mermaid or the widget manager
+from a CDN fails here. Needs ``make book`` first (``make test`` does it).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build" / "html"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+pytestmark = pytest.mark.site
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        for chapter in part["chapters"]:
+            pages.append(chapter["file"])
+            pages.extend(s["file"] for s in chapter.get("sections", []))
+    return pages
+
+
+PAGES = toc_pages()
+
+# Known, harmless console errors of the theme itself. pydata-sphinx-theme logs this one on
+# a reader's first visit, before it has stored a colour mode; it then uses "auto".
+KNOWN_CONSOLE_ERRORS = ("Got invalid theme mode: . Resetting to auto.",)
+CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    if not (BUILD / "index.html").is_file():
+        pytest.fail("no built site in _build/html: run `make book` first (`make test` does)")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(BUILD)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        pytest.fail("Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM")
+    with sync_playwright() as p:
+        # The flags stop Chromium's own background traffic (updates, sync, QUIC probes).
+        chromium = p.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """What happened while a page loaded."""
+
+    page: object
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def visit(browser, site_url):
+    contexts = []
+
+    def open_page(name: str) -> Visit:
+        context = browser.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        seen = Visit(page)
+
+        def only_local(route):
+            url = route.request.url
+            if urlparse(url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                seen.blocked.append(url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        page.on("requestfailed", lambda r: seen.failed.append(f"{r.url}: {r.failure}"))
+        page.on("response", lambda r: seen.failed.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
+        page.on("pageerror", lambda e: seen.errors.append(f"uncaught: {e}"))
+        page.on(
+            "console",
+            lambda m: seen.errors.append(m.text) if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS else None,
+        )
+        response = page.goto(f"{site_url}/{name}.html", wait_until="networkidle")
+        assert response is not None and response.ok, f"{name}.html: HTTP {response and response.status}"
+        return seen
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def wait_until(page, script: str, what: str, timeout_ms: int = 20_000):
+    try:
+        page.wait_for_function(script, timeout=timeout_ms)
+    except Exception as error:  # playwright's TimeoutError: say what did not happen
+        raise AssertionError(f"{page.url}: {what} within {timeout_ms / 1000:.0f} s") from error
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_offline_and_everything_on_it_renders(visit, name):
+    seen = visit(name)
+    page = seen.page
+    assert seen.blocked == [], f"{name}: requests to the internet (the site must work offline): {seen.blocked}"
+    assert seen.failed == [], f"{name}: failed requests: {seen.failed}"
+
+    diagrams = page.locator(".mermaid").count()
+    if diagrams:
+        wait_until(
+            page,
+            "[...document.querySelectorAll('.mermaid')].every(e => e.querySelector('svg'))",
+            f"all {diagrams} Mermaid diagrams drawn as SVG",
+        )
+        broken = page.eval_on_selector_all(
+            ".mermaid svg", "svgs => svgs.filter(s => /Syntax error|Parse error/i.test(s.textContent)).length"
+        )
+        assert broken == 0, f"{name}: {broken} Mermaid diagram(s) failed to parse"
+
+    maths = page.locator("span.math, div.math").count()
+    if maths:
+        wait_until(
+            page,
+            f"document.querySelectorAll('mjx-container').length >= {maths}",
+            f"all {maths} formulas typeset by MathJax",
+        )
+
+    images = page.eval_on_selector_all(
+        "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
+    assert images == [], f"{name}: images that did not load: {images}"
+
+    widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    if widgets:
+        assert page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count() == 1, (
+            f"{name}: widget views without the saved widget state: they cannot render"
+        )
+        wait_until(
+            page,
+            f"document.querySelectorAll('.jupyter-widgets.widget-container, .widget-inline-hbox, .widget-vbox, .widget-hbox').length >= {widgets}",
+            f"all {widgets} widgets rendered",
+        )
+
+    assert seen.errors == [], f"{name}: errors in the browser console: {seen.errors}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_colab_button_opens_this_notebook(visit, name):
+    page = visit(name).page
+    links = page.eval_on_selector_all(
+        "a[href*='colab.research.google.com']", "links => links.map(a => a.href)"
+    )
+    repo = urlparse(CONFIG["repository"]["url"]).path.strip("/")
+    branch = CONFIG["repository"]["branch"]
+    expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{name}.ipynb"
+    assert expected in links, f"{name}: Colab button points at {links}, expected {expected}"
+
+
+def test_the_checks_above_are_not_vacuous(visit):
+    """The appendix has diagrams and maths and chapter 1 has widgets, so each check really ran."""
+    appendix = visit("chapters/appendix_diagrams").page
+    assert appendix.locator(".mermaid").count() >= 8
+    assert appendix.locator("span.math, div.math").count() >= 1
+    overview = visit("chapters/01_overview").page
+    assert overview.locator('script[type="application/vnd.jupyter.widget-view+json"]').count() >= 1
+    assert overview.locator("img").count() >= 1
