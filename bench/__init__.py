@@ -1,0 +1,1 @@
+"""Benchmarks: each ``bench_*.py`` prints a table. Run them all with ``make bench``."""
