@@ -69,7 +69,8 @@ serve:
 
 lab: setup
 	@echo "Starting JupyterLab on http://$(HOST):$(LAB_PORT)/ (the address with its token follows)"
-	$(BIN)/jupyter lab --ip=$(HOST) --port=$(LAB_PORT) --no-browser --ServerApp.root_dir=$(CURDIR) chapters
+	$(BIN)/jupyter lab --ip=$(HOST) --port=$(LAB_PORT) --no-browser --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/chapters $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 # --- tests --------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""Exercise checkers: ✅ when the reader's answer is right, ❌ with a hint when not.
+
+A checker never raises on a wrong answer (the reader is learning, not
+failing a test); it returns a :class:`Result` that prints itself and is truthy
+only when the answer passed, so a solution cell can ``assert`` it.
+
+Examples
+--------
+>>> check_close(0.1 + 0.2, 0.3)
+✅ Correct.
+>>> check_equal((3, 4), (4, 3), hint="rows come first")
+❌ Not yet: expected (4, 3), got (3, 4). Hint: rows come first
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one check: whether it passed and what to tell the reader."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return self.message
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.passed else "#cf222e"
+        from html import escape
+
+        return f'<div style="color:{colour};font-weight:600">{escape(self.message)}</div>'
+
+
+def _result(passed: bool, detail: str, hint: str) -> Result:
+    if passed:
+        return Result(True, "✅ Correct.")
+    message = f"❌ Not yet: {detail}."
+    if hint:
+        message += f" Hint: {hint}"
+    return Result(False, message)
+
+
+def _as_array(value, name: str) -> np.ndarray:
+    """Turn numbers, lists, numpy arrays and torch/TF tensors into a float numpy array."""
+    if hasattr(value, "detach"):  # torch.Tensor
+        value = value.detach().cpu().numpy()
+    elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):  # tf.Tensor
+        value = value.numpy()
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from error
+
+
+def check_close(answer, expected, *, rtol: float = 1e-6, atol: float = 1e-9, hint: str = "") -> Result:
+    """Check a number or array against the expected value within a tolerance.
+
+    Parameters
+    ----------
+    answer, expected
+        Numbers, sequences, numpy arrays or torch/TensorFlow tensors.
+    rtol, atol
+        Relative and absolute tolerance, as in :func:`numpy.allclose`.
+    hint
+        Shown when the answer is wrong.
+    """
+    if answer is None or answer is Ellipsis:
+        return _result(False, "no answer yet (replace the `...`)", hint)
+    got, want = _as_array(answer, "answer"), _as_array(expected, "expected")
+    if got.shape != want.shape:
+        return _result(False, f"expected shape {want.shape}, got shape {got.shape}", hint)
+    if np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+        return _result(True, "", hint)
+    if want.ndim == 0:
+        return _result(False, f"expected {want.item():.6g}, got {got.item():.6g}", hint)
+    worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
+    return _result(False, f"largest difference at index {tuple(int(i) for i in worst)}: "
+                          f"expected {want[worst]:.6g}, got {got[worst]:.6g}", hint)
+
+
+def check_equal(answer, expected, *, hint: str = "") -> Result:
+    """Check an exact answer (a shape, a label, a word, a count)."""
+    if answer is Ellipsis:
+        return _result(False, "no answer yet (replace the `...`)", hint)
+    return _result(answer == expected, f"expected {expected!r}, got {answer!r}", hint)
+
+
+def check_function(
+    function: Callable,
+    reference: Callable,
+    inputs: Iterable,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    hint: str = "",
+) -> Result:
+    """Check that the reader's ``function`` agrees with ``reference`` on every input.
+
+    An exception inside the reader's function is reported as a failed check
+    (with its message), not raised.
+    """
+    for x in inputs:
+        try:
+            got = function(x)
+        except Exception as error:  # the reader's code: report, do not crash the notebook
+            return _result(False, f"calling it on {x!r} raised {type(error).__name__}: {error}", hint)
+        outcome = check_close(got, reference(x), rtol=rtol, atol=atol)
+        if not outcome:
+            return _result(False, f"for input {x!r}: {outcome.message.removeprefix('❌ Not yet: ').rstrip('.')}", hint)
+    return _result(True, "", hint)
