@@ -1,4 +1,8 @@
-"""Which notebook cells to skip because an optional framework is missing."""
+"""Which notebook cells to skip because an optional framework is missing.
+
+Also a pytest plugin: the root conftest.py uses its hook, and a test that runs
+pytest in a subprocess loads it with ``-p optional_cells``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ OPTIONAL_FRAMEWORKS = {"tensorflow": "tensorflow"}
 
 
 def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # a finder that refuses the module (or a broken install) counts as missing
+        return False
 
 
 def missing_framework(tags: Iterable[str], installed: Callable[[str], bool] = _installed) -> str | None:
@@ -20,3 +27,16 @@ def missing_framework(tags: Iterable[str], installed: Callable[[str], bool] = _i
         if module is not None and not installed(module):
             return tag
     return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip nbval cells tagged with a missing framework, with the reason in the report."""
+    import pytest
+
+    for item in items:
+        cell = getattr(item, "cell", None)  # nbval's IPyNbCell carries its notebook cell
+        if cell is None:
+            continue
+        missing = missing_framework(cell.get("metadata", {}).get("tags", []))
+        if missing:
+            item.add_marker(pytest.mark.skip(reason=f"cell tagged {missing!r}: {missing} is not installed"))

@@ -1,0 +1,97 @@
+"""What happens on Colab, simulated: the set-up cell's install, the package it installs,
+and the Colab path of helpers.diagrams."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+import types
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from helpers import diagrams
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from sync_setup_cells import repository_url, setup_cell_source  # noqa: E402
+
+COLAB_OWNS = ("torch", "tensorflow", "numpy", "keras", "jax")
+
+
+def run_setup_cell_as_on_colab(monkeypatch) -> list[list[str]]:
+    """Execute the set-up cell with Colab faked; return the commands it ran."""
+    commands = []
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: commands.append(cmd))
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    namespace: dict = {}
+    exec(compile(setup_cell_source(), "<set-up cell>", "exec"), namespace)
+    assert namespace["course"].profile == "quick"
+    return commands
+
+
+def test_setup_cell_on_colab_installs_only_the_helpers_from_this_repository(monkeypatch):
+    (command,) = run_setup_cell_as_on_colab(monkeypatch)
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    assert command[-1] == f"lm4f-helpers @ git+{repository_url()}"
+    assert not [arg for arg in command if any(name in arg for name in COLAB_OWNS)]
+
+
+def test_setup_cell_elsewhere_installs_nothing(monkeypatch):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    exec(compile(setup_cell_source(), "<set-up cell>", "exec"), {})
+    assert calls == []
+
+
+def test_helpers_never_fight_colabs_own_frameworks():
+    """The package's dependencies are light and lower-bounded only: no torch/tensorflow/numpy pins."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].lower()
+        assert name not in ("torch", "tensorflow", "keras", "jax"), requirement
+        assert "<" not in requirement and "==" not in requirement, f"upper bound or pin: {requirement}"
+
+
+def test_the_installed_package_contains_every_helpers_module(tmp_path):
+    """Build the wheel Colab would install and check no subpackage is left out."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("lm4f_helpers-*.whl")
+    packaged = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".py")}
+    on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "helpers").rglob("*.py")}
+    assert on_disk <= packaged, f"missing from the wheel: {sorted(on_disk - packaged)}"
+
+
+def test_diagrams_on_colab_read_the_open_notebook(monkeypatch):
+    notebook = {"cells": [{"cell_type": "markdown", "source": "```mermaid\n---\ntitle: T\n---\nflowchart LR\n A-->B\n```"}]}
+    message = types.ModuleType("google.colab._message")
+    message.blocking_request = lambda kind, request, timeout_sec: {"ipynb": notebook} if kind == "get_ipynb" else None
+    colab = types.ModuleType("google.colab")
+    colab._message = message
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab._message", message)
+    shown = diagrams.draw("T")
+    assert "A--&gt;B" in shown.data and diagrams.MERMAID_CDN in shown.data
+
+
+def test_colab_that_sends_no_notebook_gets_a_clear_error(monkeypatch):
+    message = types.ModuleType("google.colab._message")
+    message.blocking_request = lambda *a, **k: None
+    colab = types.ModuleType("google.colab")
+    colab._message = message
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab._message", message)
+    with pytest.raises(RuntimeError, match="did not send the notebook"):
+        diagrams.draw("T")

@@ -1,0 +1,157 @@
+"""`make lab` as a reader uses it: it prints an address; a chapter opened there in a
+real browser runs top to bottom, draws its Mermaid diagrams and has live widgets.
+
+Like the site test, every request to a non-local host is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.site
+
+# JupyterLab keeps earlier notebooks open in hidden tabs: look only at the visible one.
+ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab_address(tmp_path_factory):
+    port = free_port()
+    settings = tmp_path_factory.mktemp("lab-settings")
+    # Render every cell, not only those scrolled into view, so the test can count diagrams.
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTER_RUNTIME_DIR": str(settings / "runtime")}
+    lab = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_PORT={port}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    address, seen, deadline = None, [], time.monotonic() + 120
+    pattern = re.compile(rf"(http://127\.0\.0\.1:{port}/lab\S*\?token=\w+)")
+    while address is None and time.monotonic() < deadline and lab.poll() is None:
+        line = lab.stdout.readline()
+        seen.append(line)
+        match = pattern.search(line)
+        address = match.group(1) if match else None
+    if address is None:
+        os.killpg(lab.pid, signal.SIGTERM)
+        pytest.fail("make lab printed no address on 127.0.0.1:\n" + "".join(seen[-30:]))
+    yield address
+    os.killpg(lab.pid, signal.SIGTERM)
+    try:
+        lab.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(lab.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        pytest.fail("Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        blocked = []
+        context.blocked = blocked
+
+        def only_local(route):
+            if urlparse(route.request.url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        tab = context.new_page()
+        tab.blocked = blocked
+        yield tab
+        browser.close()
+
+
+def open_and_run_all(page, lab_address: str, notebook: str, timeout_s: int = 240) -> int:
+    """Open a notebook in JupyterLab, run all its cells, wait for them; return the code-cell count."""
+    base, _, token = lab_address.partition("?")
+    root = base.split("/lab")[0]
+    page.goto(f"{root}/lab/tree/{notebook}?{token}")
+    page.wait_for_selector(f"{ACTIVE} .jp-Notebook .jp-Cell", timeout=60_000)
+    # the kernel must be up before "Run All Cells" does anything
+    page.wait_for_function("document.querySelector('.jp-StatusBar-Widget') !== null"
+                           " && /\\| Idle/.test(document.querySelector('#jp-main-statusbar').innerText)",
+                           timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    code_cells = sum(c.cell_type == "code" for c in nbformat.read(ROOT / notebook, as_version=4).cells)
+    page.wait_for_function(
+        f"""() => {{
+            const prompts = [...document.querySelectorAll('{ACTIVE} .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
+            return prompts.length === {code_cells} && prompts.every(t => /\\[\\d+\\]/.test(t));
+        }}""",
+        timeout=timeout_s * 1000,
+    )
+    errors = page.locator(f'{ACTIVE} [data-mime-type="application/vnd.jupyter.error"]')
+    assert errors.count() == 0, f"{notebook}: a cell failed in JupyterLab: {errors.first.inner_text()[:2000]}"
+    return code_cells
+
+
+def test_make_lab_prints_a_local_address(lab_address):
+    assert lab_address.startswith("http://127.0.0.1:")
+
+
+def test_appendix_runs_in_jupyterlab_and_its_diagrams_are_drawn(page, lab_address):
+    open_and_run_all(page, lab_address, "chapters/appendix_diagrams.ipynb")
+    from helpers import diagrams
+
+    expected = len(diagrams.notebook_diagrams(nbformat.read(ROOT / "chapters/appendix_diagrams.ipynb", as_version=4)))
+    drawn = f"{ACTIVE} .jp-RenderedMermaid figure svg, {ACTIVE} .jp-RenderedMermaid figure img"
+    page.wait_for_function(f"document.querySelectorAll('{drawn}').length >= {expected}", timeout=60_000)
+    assert page.blocked == [], f"JupyterLab fetched from the internet: {page.blocked}"
+
+
+def test_chapter_one_runs_in_jupyterlab_and_its_widgets_are_live(page, lab_address):
+    open_and_run_all(page, lab_address, "chapters/01_overview.ipynb")
+    dropdown = page.locator(f"{ACTIVE} .jupyter-widgets select").first
+    dropdown.wait_for(timeout=30_000)
+    output = page.locator(f"{ACTIVE} .widget-output").last
+    before = output.inner_text()
+    options = dropdown.locator("option").all_inner_texts()
+    current = dropdown.input_value()
+    dropdown.select_option(label=next(o for o in options if o != current))
+    page.wait_for_function(
+        f"(before) => {{ const outs = document.querySelectorAll('{ACTIVE} .widget-output');"
+        " return outs.length && outs[outs.length - 1].innerText !== before; }",
+        arg=before,
+        timeout=30_000,
+    )
+    assert page.blocked == [], f"JupyterLab fetched from the internet: {page.blocked}"
