@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 import types
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from helpers import diagrams
 

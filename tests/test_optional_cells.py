@@ -10,7 +10,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from optional_cells import OPTIONAL_FRAMEWORKS, missing_framework
 
 ROOT = Path(__file__).resolve().parent.parent
