@@ -94,30 +94,35 @@ MNIST_FILES = (
                 "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542),
 )
 
-# Fashion-MNIST: Zalando publishes MD5 sums only. No SHA-256 is pinned, so the
-# canonical download is refused and the Debian package is used. (Debian's
-# files are re-gzipped: their bytes, hence their hashes, differ from the
-# canonical ones although the images are the same.)
+# Fashion-MNIST, IMDB and MovieLens publishers state MD5 sums at most. The SHA-256
+# pins below are those of TensorFlow Datasets' url_checksums tables
+# (tensorflow/datasets: url_checksums/fashion_mnist.txt, imdb_reviews.txt,
+# movielens.txt), which record size and SHA-256 of these exact files; the sizes
+# agree with the publishers'. Debian's Fashion-MNIST files are re-gzipped, so
+# their bytes (and hashes) differ from these although the images are the same.
 _FASHION_BASE = "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"
 FASHION_FILES = tuple(
-    RemoteFile(name, (_FASHION_BASE + name,), None, None, f"md5:{md5}")
-    for name, md5 in (
-        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
-        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
-        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+    RemoteFile(name, (_FASHION_BASE + name,), sha256, size, f"md5:{md5}")
+    for name, sha256, size, md5 in (
+        ("train-images-idx3-ubyte.gz", "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+         26421880, "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+         29515, "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+         4422102, "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+         5148, "bb300cfdad3c16e7a12a480ee83cd310"),
     )
 )
 
-# IMDB and MovieLens: the publishers give an MD5 (GroupLens: ml-100k.zip.md5)
-# or nothing; no SHA-256 is pinned.
 IMDB_FILES = (
     RemoteFile("aclImdb_v1.tar.gz", ("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",),
-               None, 84125825, None),
+               "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe", 84125825, None),
 )
 MOVIELENS_FILES = (
     RemoteFile("ml-100k.zip", ("https://files.grouplens.org/datasets/movielens/ml-100k.zip",),
-               None, 4924029, "md5:0e33842e24a9c977be4e0107933c0723"),
+               "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229", 4924029,
+               "md5:0e33842e24a9c977be4e0107933c0723"),
 )
 
 CARRIERS: dict[str, Carrier] = {
