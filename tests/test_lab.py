@@ -50,6 +50,10 @@ def lab_address(tmp_path_factory):
     tracker = settings / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    # Never save: running the notebooks must not write outputs into the repository's files.
+    docmanager = settings / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTER_RUNTIME_DIR": str(settings / "runtime")}
     lab = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"LAB_PORT={port}"],
@@ -123,6 +127,17 @@ def open_and_run_all(page, lab_address: str, notebook: str, timeout_s: int = 240
     errors = page.locator(f'{ACTIVE} [data-mime-type="application/vnd.jupyter.error"]')
     assert errors.count() == 0, f"{notebook}: a cell failed in JupyterLab: {errors.first.inner_text()[:2000]}"
     return code_cells
+
+
+@pytest.fixture(scope="module", autouse=True)
+def notebooks_stay_unchanged():
+    """The lab tests run real notebooks of the repository: they must leave them as they were."""
+    before = {p: p.read_bytes() for p in (ROOT / "chapters").glob("*.ipynb")}
+    yield
+    changed = [p.name for p, content in before.items() if p.read_bytes() != content]
+    for p in changed:  # put them back, then fail
+        p.write_bytes(before[p])
+    assert not changed, f"JupyterLab wrote to {changed}"
 
 
 def test_make_lab_prints_a_local_address(lab_address):
