@@ -8,33 +8,21 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from browser import chromium, refuse_non_local
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.site
 
 # JupyterLab keeps earlier notebooks open in hidden tabs: look only at the visible one.
 ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -79,29 +67,12 @@ def lab_address(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        pytest.fail("Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        blocked = []
-        context.blocked = blocked
-
-        def only_local(route):
-            if urlparse(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_local)
         tab = context.new_page()
-        tab.blocked = blocked
+        tab.blocked = []
+        refuse_non_local(context, tab.blocked)
         yield tab
-        browser.close()
 
 
 def open_and_run_all(page, lab_address: str, notebook: str, timeout_s: int = 240) -> int:

@@ -8,8 +8,6 @@ from a CDN fails here. Needs ``make book`` first (``make test`` does it).
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 import threading
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from browser import chromium, refuse_non_local
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build" / "html"
@@ -63,27 +62,8 @@ def site_url():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        pytest.fail("Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM")
-    with sync_playwright() as p:
-        # The flags stop Chromium's own background traffic (updates, sync, QUIC probes).
-        chromium = p.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as b:
+        yield b
 
 
 @dataclass
@@ -106,15 +86,7 @@ def visit(browser, site_url):
         page = context.new_page()
         seen = Visit(page)
 
-        def only_local(route):
-            url = route.request.url
-            if urlparse(url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                seen.blocked.append(url)
-                route.abort()
-
-        context.route("**/*", only_local)
+        refuse_non_local(context, seen.blocked)
         page.on("requestfailed", lambda r: seen.failed.append(f"{r.url}: {r.failure}"))
         page.on("response", lambda r: seen.failed.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
         page.on("pageerror", lambda e: seen.errors.append(f"uncaught: {e}"))

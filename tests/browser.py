@@ -1,0 +1,53 @@
+"""Headless Chromium for the tests that look at pages as a reader does, with no internet."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+import pytest
+
+# Root in CI needs --no-sandbox; the other flags stop Chromium's own background
+# traffic (updates, sync, QUIC probes), which this machine's closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """A Playwright Browser on the system's Chromium (``CHROMIUM`` overrides where it is)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        pytest.fail("Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def refuse_non_local(context, blocked: list[str]) -> None:
+    """Abort every request of ``context`` to a host other than 127.0.0.1, recording its URL."""
+
+    def only_local(route):
+        url = route.request.url
+        if urlparse(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", only_local)
