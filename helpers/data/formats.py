@@ -194,9 +194,8 @@ def read_u_item(blob: bytes, label: str) -> dict:
     return {"item_id": np.array(ids, dtype=np.int64), "title": titles, "year": np.array(years, dtype=np.int64), "genres": genres}
 
 
-def read_u_user(blob: bytes, label: str) -> dict:
-    """GroupLens ``u.user``: ``id|age|gender|occupation|zip``."""
-    rows = _tsv(blob, label, sep="|", encoding="latin-1")
+def _users(rows: list[list[str]], label: str) -> dict:
+    """Columns of user rows ``id, age, gender, occupation, zip`` (both MovieLens layouts)."""
     if any(len(r) != 5 for r in rows):
         raise MalformedDataError(f"{label}: expected 5 fields per user")
     return {
@@ -206,6 +205,11 @@ def read_u_user(blob: bytes, label: str) -> dict:
         "occupation": [r[3] for r in rows],
         "zip_code": [r[4] for r in rows],
     }
+
+
+def read_u_user(blob: bytes, label: str) -> dict:
+    """GroupLens ``u.user``: ``id|age|gender|occupation|zip``."""
+    return _users(_tsv(blob, label, sep="|", encoding="latin-1"), label)
 
 
 def read_recbole_item(blob: bytes, label: str) -> dict:
@@ -228,13 +232,4 @@ def read_recbole_user(blob: bytes, label: str) -> dict:
     rows = _tsv(blob, label)
     if not rows or not rows[0][0].startswith("user_id"):
         raise MalformedDataError(f"{label}: missing the RecBole header")
-    rows = rows[1:]
-    if any(len(r) != 5 for r in rows):
-        raise MalformedDataError(f"{label}: expected 5 fields per user")
-    return {
-        "user_id": np.array([int(r[0]) for r in rows], dtype=np.int64),
-        "age": np.array([int(r[1]) for r in rows], dtype=np.int64),
-        "gender": [r[2] for r in rows],
-        "occupation": [r[3] for r in rows],
-        "zip_code": [r[4] for r in rows],
-    }
+    return _users(rows[1:], label)
