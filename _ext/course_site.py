@@ -2,9 +2,11 @@
 
 1. Fonts of the offline widget manager. The ipywidgets embedder
    (@jupyter-widgets/html-manager 1.x, served from ``_static/vendor``) loads
-   its icon fonts from ``@jupyter-widgets/html-manager/dist/`` *relative to the
-   page*, not to itself. After the build, the fonts are copied beside every
-   page that shows widgets, so nothing is fetched from a CDN and nothing 404s.
+   its icon fonts *relative to the page*, not to itself: from
+   ``@jupyter-widgets/html-manager/dist/`` or, on pages whose widgets load the
+   controls bundle first, from ``@jupyter-widgets/`` (both seen in Chromium).
+   After the build, the fonts are copied into both folders beside every page
+   that shows widgets, so nothing is fetched from a CDN and nothing 404s.
 
 2. Thebe.
 Jupyter Book always loads sphinx-thebe, whose inline configuration script is
@@ -23,19 +25,22 @@ from pathlib import Path
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FONT_SUFFIXES = {".woff2", ".woff", ".ttf", ".eot", ".svg"}
 MANAGER_STATIC = Path("_static") / "vendor" / "html-manager"
-FONT_FOLDER = Path("@jupyter-widgets") / "html-manager" / "dist"
+FONT_FOLDERS = (Path("@jupyter-widgets") / "html-manager" / "dist", Path("@jupyter-widgets"))
 
 
 def copy_widget_fonts(outdir: Path) -> list[Path]:
     """Copy the widget manager's fonts beside each page with widgets; return the folders written."""
     fonts = [f for f in (outdir / MANAGER_STATIC).glob("*") if f.suffix in FONT_SUFFIXES]
     folders = sorted({page.parent for page in outdir.rglob("*.html") if WIDGET_VIEW in page.read_text("utf-8")})
+    written = []
     for folder in folders:
-        target = folder / FONT_FOLDER
-        target.mkdir(parents=True, exist_ok=True)
-        for font in fonts:
-            shutil.copy2(font, target / font.name)
-    return [folder / FONT_FOLDER for folder in folders]
+        for relative in FONT_FOLDERS:
+            target = folder / relative
+            target.mkdir(parents=True, exist_ok=True)
+            for font in fonts:
+                shutil.copy2(font, target / font.name)
+            written.append(target)
+    return written
 
 
 def on_build_finished(app, exception):
