@@ -31,11 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import Result
+
 __all__ = ["DerivativeCheck", "check_gradient", "check_jacobian", "sympy_to_torch"]
 
 
-@dataclass(frozen=True)
-class DerivativeCheck:
+@dataclass(frozen=True, repr=False)  # repr=False: keep Result's ✅/❌ message as the repr
+class DerivativeCheck(Result):
     """The outcome of comparing a symbolic derivative with autograd at one point.
 
     Attributes
@@ -52,18 +54,12 @@ class DerivativeCheck:
         What :func:`repr` shows: ✅ or ❌ with the numbers.
     """
 
+    # ``passed`` and ``message`` come from :class:`helpers.checks.Result`, with its
+    # truthiness and its ✅/❌ display in notebooks.
     symbolic: np.ndarray
     autograd: np.ndarray
     max_abs_error: float
     max_rel_error: float
-    passed: bool
-    message: str
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-    def __repr__(self) -> str:
-        return self.message
 
 
 def _sympy():
@@ -316,7 +312,8 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
         worst = np.unravel_index(np.argmax(error - rtol * np.abs(auto)), error.shape)
         message = (f"❌ derivatives differ at index {tuple(int(i) for i in worst)}: "
                    f"symbolic {symbolic[worst]:.6g}, autograd {auto[worst]:.6g} ({numbers})")
-    return DerivativeCheck(symbolic, auto, max_abs, max_rel, same_function and agree, message)
+    return DerivativeCheck(passed=same_function and agree, message=message, symbolic=symbolic, autograd=auto,
+                           max_abs_error=max_abs, max_rel_error=max_rel)
 
 
 def check_gradient(expr, symbols: Sequence, point, *, gradient=None,
