@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -48,3 +49,28 @@ def test_chromium_variable_is_honoured(tmp_path):
 def test_unknown_program_is_a_usage_error(tmp_path):
     result = subprocess.run(["/bin/bash", str(SCRIPT), "netscape"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown program" in result.stderr
+
+
+def make_without(tmp_path, target):
+    """Run one set-up step of the Makefile with an empty PATH: nothing it needs can be found."""
+    make = shutil.which("make")
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    return subprocess.run(
+        [make, "-B", "--no-print-directory", target],
+        cwd=ROOT, env={"PATH": str(empty), "HOME": str(tmp_path)}, capture_output=True, text=True,
+    )
+
+
+def test_make_without_npm_says_what_to_install(tmp_path):
+    result = make_without(tmp_path, "node_modules/.installed")
+    assert result.returncode != 0
+    assert "npm not found" in result.stdout + result.stderr
+    assert "apt-get install nodejs npm" in result.stdout + result.stderr
+
+
+def test_make_without_python_says_what_to_install(tmp_path):
+    result = make_without(tmp_path, ".venv/.installed")
+    assert result.returncode != 0
+    assert "python3 not found" in result.stdout + result.stderr
+    assert "apt-get install python3" in result.stdout + result.stderr
