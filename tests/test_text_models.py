@@ -98,8 +98,9 @@ def test_hub_reachable_is_false_at_once_when_offline(monkeypatch):
 def test_hub_reachable_never_waits_longer_than_its_timeout(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
 
-    def hang(*args, **kwargs):
+    def hang(*args, **kwargs):  # a resolver that hangs, then gives up as a real one does
         time.sleep(5)
+        raise OSError("timed out")
 
     monkeypatch.setattr(text_models.socket, "create_connection", hang)
     start = time.perf_counter()
