@@ -57,8 +57,9 @@ data: $(VENV)/.installed
 # --- the book ----------------------------------------------------------------
 
 book: setup data
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
-	@echo
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html; \
+	echo; echo "jupyter-book build took $$(( $$(date +%s) - start )) s"
 	@echo "The course is built: open _build/html/index.html in a browser,"
 	@echo "or run 'make serve' and open http://$(HOST):$(PORT)/"
 

@@ -84,7 +84,26 @@ def all_prompts_numbered(code_cells: int) -> str:
     }}"""
 
 
+def dismiss_dialogs(page) -> list[str]:
+    """Accept any modal JupyterLab dialog in the way (one appeared once in a fresh CI clone,
+    on the first notebook opened); return their texts so a failure can show them."""
+    texts = []
+    dialogs = page.locator(".jp-Dialog")
+    while dialogs.count() and len(texts) < 3:
+        texts.append(dialogs.first.inner_text()[:300])
+        accept = dialogs.first.locator(".jp-mod-accept")
+        if accept.count():
+            accept.first.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
+    if texts:
+        print(f"JupyterLab dialogs dismissed: {texts}")
+    return texts
+
+
 def run_all_cells(page) -> None:
+    dismiss_dialogs(page)
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
