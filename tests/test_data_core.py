@@ -68,6 +68,14 @@ def test_subset_follows_the_profile(monkeypatch):
     assert "subset" in small.provenance.note
 
 
+def test_subset_keeps_the_loaders_note(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    stand_in = _toy()
+    stand_in = replace(stand_in, provenance=replace(stand_in.provenance, note="IMDB unreachable: Rotten Tomatoes"))
+    note = subset(stand_in, 100, 20).provenance.note
+    assert note.startswith("IMDB unreachable: Rotten Tomatoes; ") and "stratified subset 100/20" in note
+
+
 def test_text_preprocessing():
     assert tokenize_en("Great film!<br />10/10, I'd watch it AGAIN") == ["great", "film", "10", "10", "watch", "it", "again"]
     assert tokenize_zh("质量很好 iPhone") == ["质", "量", "很", "好", "iphone"]

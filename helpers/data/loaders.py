@@ -542,7 +542,8 @@ def subset(data, n_train: int | None = None, n_test: int | None = None, *, seed:
                        users=data.users[data.users["user_id"].isin(users)].reset_index(drop=True),
                        folds=folds,
                        provenance=replace(data.provenance, records=len(keep),
-                                          note=f"quick subset: {len(users)} users, seed {seed}"))
+                                          note=_add_note(data.provenance.note,
+                                                         f"quick subset: {len(users)} users, seed {seed}")))
     n_train = QUICK_SIZES["train"] if n_train is None else n_train
     n_test = QUICK_SIZES["test"] if n_test is None else n_test
     train = stratified_subset(data.y_train, n_train, seed)
@@ -550,4 +551,10 @@ def subset(data, n_train: int | None = None, n_test: int | None = None, *, seed:
     return replace(data, x_train=data.x_train[train], y_train=data.y_train[train],
                    x_test=data.x_test[test], y_test=data.y_test[test],
                    provenance=replace(data.provenance, records=len(train) + len(test),
-                                      note=f"stratified subset {len(train)}/{len(test)}, seed {seed}"))
+                                      note=_add_note(data.provenance.note,
+                                                     f"stratified subset {len(train)}/{len(test)}, seed {seed}")))
+
+
+def _add_note(note: str | None, addition: str) -> str:
+    """The loader's note (e.g. which data set stood in for another) stays; the subset's is appended."""
+    return f"{note}; {addition}" if note else addition
