@@ -52,6 +52,9 @@ def run_one(path: Path) -> dict:
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance(colors="nocolor")
+    # A styled table has only an HTML form; in a log, show its numbers as plain text.
+    shell.display_formatter.formatters["text/plain"].for_type_by_name(
+        "pandas.io.formats.style", "Styler", lambda styler, printer, cycle: printer.text(styler.data.to_string()))
     os.chdir(path.parent)
     outcome = {"notebook": str(path), "cells": 0, "skipped": [], "slowest": [], "failed_cell": None}
     start = time.perf_counter()

@@ -34,13 +34,15 @@ def test_cells_share_a_shell_display_works_and_missing_frameworks_are_skipped(tm
                     ("from pathlib import Path\nimport helpers\nx = 20", []),
                     ("import tensorflow", ["tensorflow"]),
                     ("from IPython.display import display\ndisplay({'answer': x + 22})\n"
-                     "print('cwd', Path.cwd().name)", []))
+                     "print('cwd', Path.cwd().name)", []),
+                    ("import pandas as pd\ndisplay(pd.DataFrame({'accuracy': [0.9876]}).style.format('{:.1%}'))", []))
     result = run(good, "--report", tmp_path / "report.json")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "{'answer': 42}" in result.stdout and f"cwd {tmp_path.name}" in result.stdout
+    assert "0.9876" in result.stdout  # a styled table is logged as its numbers
     assert "cell 1: skipped (tensorflow is not installed)" in result.stdout
     (outcome,) = json.loads((tmp_path / "report.json").read_text())
-    assert outcome["failed_cell"] is None and outcome["cells"] == 2 and outcome["skipped"] == [1]
+    assert outcome["failed_cell"] is None and outcome["cells"] == 3 and outcome["skipped"] == [1]
     assert outcome["peak_mib"] > 10 and outcome["seconds"] >= 0
 
 
