@@ -23,9 +23,11 @@ Predictions are averaged over the draws after a burn-in. The conditional mean
 of a draw is exactly the alternating-least-squares (ALS) update, so
 :func:`posterior_rows` also serves ALS.
 
-The rating matrix is held densely (a mask and the values), which suits data
-sets whose users × items fits in memory easily — MovieLens-100k has 1.6 M
-cells, MovieLens-1M 22 M.
+The sampler keeps the ratings as sparse (CSR) matrices, but the averaged
+predictions as a dense users × items matrix, which suits data sets whose
+users × items fits in memory easily — MovieLens-100k has 1.6 M cells,
+MovieLens-1M 22 M. :func:`rating_matrix` gives the dense form that ALS in
+the notebook uses.
 """
 
 from __future__ import annotations
@@ -52,11 +54,8 @@ def _ids(values, size: int, name: str) -> torch.Tensor:
     return ids
 
 
-def rating_matrix(users, items, ratings, num_users: int, num_items: int, *, dtype=torch.float64,
-                  device="cpu"):
-    """Dense ``(mask, values)`` matrices of shape ``(num_users, num_items)`` from rating triples.
-
-    ``mask`` is 1 where a rating exists, ``values`` holds it (0 elsewhere).
+def _triples(users, items, ratings, num_users: int, num_items: int):
+    """Checked rating triples: ``(user ids, item ids)`` as tensors and the ratings as a float array.
 
     Raises
     ------
@@ -74,6 +73,22 @@ def rating_matrix(users, items, ratings, num_users: int, num_items: int, *, dtyp
         raise ValueError("ratings must be finite (found NaN or inf)")
     if len(torch.unique(u * num_items + i)) != len(u):
         raise ValueError("a (user, item) pair occurs more than once; keep one rating per pair")
+    return u, i, ratings
+
+
+def rating_matrix(users, items, ratings, num_users: int, num_items: int, *, dtype=torch.float64,
+                  device="cpu"):
+    """Dense ``(mask, values)`` matrices of shape ``(num_users, num_items)`` from rating triples.
+
+    ``mask`` is 1 where a rating exists, ``values`` holds it (0 elsewhere).
+
+    Raises
+    ------
+    ValueError
+        If the three arrays differ in length, are empty, an id is out of range,
+        a rating is not finite, or a (user, item) pair occurs twice.
+    """
+    u, i, ratings = _triples(users, items, ratings, num_users, num_items)
     mask = torch.zeros(num_users, num_items, dtype=dtype, device=device)
     values = torch.zeros_like(mask)
     u, i = u.to(device), i.to(device)
@@ -253,12 +268,9 @@ class BayesianMF:
         progress
             Show a tqdm bar over the sweeps.
         """
-        u = _ids(users, self.num_users, "user")
-        i = _ids(items, self.num_items, "item")
-        # rating_matrix validates the triples (lengths, finiteness, duplicates); its dense copy is not kept
-        rating_matrix(u, i, ratings, self.num_users, self.num_items, dtype=torch.float32)
+        u, i, ratings = _triples(users, items, ratings, self.num_users, self.num_items)
         kw = {"dtype": self.dtype, "device": self.device}
-        r = torch.as_tensor(np.asarray(ratings, dtype=float), **kw)
+        r = torch.as_tensor(ratings, **kw)
         by_user = _SparsePattern(u, i, self.num_users, self.num_items, **kw)
         by_item = _SparsePattern(i, u, self.num_items, self.num_users, **kw)
         u, i = u.to(self.device), i.to(self.device)
@@ -332,7 +344,7 @@ class BayesianMF:
 
     @property
     def seconds_per_sample(self) -> float:
-        """Mean wall-clock seconds per kept sweep (burn-in included in the total)."""
+        """Mean wall-clock seconds per Gibbs sweep, burn-in sweeps included."""
         self._check_fitted()
         return self.history[-1]["seconds"] / self.history[-1]["sample"]
 
