@@ -6,6 +6,7 @@ Like the site test, every request to a non-local host is refused.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -84,21 +86,45 @@ def all_prompts_numbered(code_cells: int) -> str:
     }}"""
 
 
+def start_kernel(lab_address: str, notebook: str) -> None:
+    """Start the notebook's kernel through the server's REST API before the page opens it.
+
+    JupyterLab then attaches to this running session. Left to itself, a page opened on a
+    cold machine may ask before the kernel list has loaded, and shows a modal "Select
+    Kernel" dialog although the notebook names ``python3`` (seen in CI, where it blocked
+    every click on the menu bar).
+    """
+    base, _, token = lab_address.partition("?")
+    root = base.split("/lab")[0]
+    kernel = nbformat.read(ROOT / notebook, as_version=4).metadata.kernelspec.name
+    body = json.dumps({"path": notebook, "name": Path(notebook).name, "type": "notebook", "kernel": {"name": kernel}})
+    request = urllib.request.Request(f"{root}/api/sessions?{token}", data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        assert reply.status in (200, 201), f"could not start a {kernel} kernel for {notebook}: HTTP {reply.status}"
+
+
 def dismiss_dialogs(page) -> list[str]:
-    """Accept any modal JupyterLab dialog in the way (one appeared once in a fresh CI clone,
-    on the first notebook opened); return their texts so a failure can show them."""
+    """Answer any modal JupyterLab dialog in the way and wait until it has gone; return
+    their texts so a failure can show them. A kernel choice is answered with Python."""
     texts = []
     dialogs = page.locator(".jp-Dialog")
     while dialogs.count() and len(texts) < 3:
-        texts.append(dialogs.first.inner_text()[:300])
-        accept = dialogs.first.locator(".jp-mod-accept")
-        if accept.count():
-            accept.first.click()
+        dialog = dialogs.first.element_handle()  # this dialog, not whichever is first later
+        texts.append(dialog.inner_text()[:300])
+        choice = dialog.query_selector("select")
+        if choice:
+            python = [o.inner_text() for o in choice.query_selector_all("option") if o.inner_text().startswith("Python 3")]
+            if python:
+                choice.select_option(label=python[0])
+        accept = dialog.query_selector(".jp-mod-accept")
+        if accept:
+            accept.click()
         else:
             page.keyboard.press("Escape")
-        page.wait_for_timeout(500)
+        dialog.wait_for_element_state("hidden", timeout=10_000)
     if texts:
-        print(f"JupyterLab dialogs dismissed: {texts}")
+        print(f"JupyterLab dialogs answered: {texts}")
     return texts
 
 
@@ -114,6 +140,7 @@ def open_and_run_all(page, lab_address: str, notebook: str, timeout_s: int = 240
     root = base.split("/lab")[0]
     # ?reset: a fresh workspace with only this notebook open. Otherwise JupyterLab restores
     # notebooks from earlier sessions, and "Run All Cells" may act on one of those.
+    start_kernel(lab_address, notebook)
     page.goto(f"{root}/lab/tree/{notebook}?reset&{token}")
     page.wait_for_selector(f"{ACTIVE} .jp-Notebook .jp-Cell", timeout=60_000)
     # This notebook's own kernel must be up before "Run All Cells" does anything (the
