@@ -38,6 +38,8 @@ import warnings
 import numpy as np
 import torch
 
+from .arguments import integer
+
 __all__ = ["BayesianMF", "rating_matrix", "posterior_rows", "draw_gaussian_wishart"]
 
 
@@ -243,8 +245,7 @@ class BayesianMF:
                  burn_in: int = 10, seed: int = 0, device="cpu", dtype=torch.float64):
         for name, value, low in (("num_users", num_users, 1), ("num_items", num_items, 1), ("dim", dim, 1),
                                  ("num_samples", num_samples, 1), ("burn_in", burn_in, 0)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"{name} must be an integer ≥ {low}, got {value!r}")
+            integer(value, name, minimum=low)
         if burn_in >= num_samples:
             raise ValueError(f"burn_in ({burn_in}) must be smaller than num_samples ({num_samples}): "
                              "no draw would be kept")

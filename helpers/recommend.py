@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .arguments import integer
+
 
 def _pair(y_true, y_pred):
     import numpy as np
@@ -126,10 +128,7 @@ def popular_items(ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float
 
 
 def _check_k(k) -> None:
-    import numbers
-
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k <= 0:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    integer(k, "k")
 
 
 def _pairs(frame, name: str):

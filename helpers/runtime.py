@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .arguments import integer
+
 PROFILES = ("quick", "full")
 """``quick``: small real subsets and few steps (CI, a laptop CPU).
 ``full``: the real thing (full data, enough epochs to hit the quality targets)."""
@@ -100,8 +102,7 @@ def seed_everything(seed: int = DEFAULT_SEED) -> list[str]:
     list of str
         The names of the generators that were seeded, e.g. ``["python", "numpy", "torch"]``.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = integer(seed, "seed", minimum=0)
     seeded = ["python"]
     random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)  # affects child processes only

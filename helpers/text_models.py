@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .arguments import integer
+
 MAX_CHARS = 10_000
 """Longer reviews are cut to this many characters (with a note) before any model sees them."""
 
@@ -62,8 +64,7 @@ def check_review(text, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
     InvalidReview
         If ``text`` is not a string (a number, ``None``, bytes…) or holds only white space.
     """
-    if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1:
-        raise ValueError(f"max_chars must be a positive integer, got {max_chars!r}")
+    max_chars = integer(max_chars, "max_chars")
     if not isinstance(text, str):
         raise InvalidReview(f"a review must be text (a string), got {type(text).__name__}: {text!r:.40}")
     text = text.strip()

@@ -26,6 +26,8 @@ import math
 import time
 from collections.abc import Callable
 
+from .arguments import integer
+
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 
@@ -84,8 +86,7 @@ class TensorLoader:
             raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}")
         if len(x) == 0:
             raise ValueError("no examples: x and y are empty")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = integer(batch_size, "batch_size")
         self.x = x.to(device) if device is not None else x
         self.y = y.to(self.x.device)
         self.batch_size, self.shuffle, self.transform, self.drop_last = batch_size, shuffle, transform, drop_last
@@ -216,8 +217,7 @@ def fit(model, train_loader, *, epochs: int, optimizer, loss_fn=None, device=Non
     import torch.nn.functional as F
     from tqdm.std import tqdm  # text on stderr: readable in the notebook, the site and a log
 
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    epochs = integer(epochs, "epochs")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     if scheduler_step not in ("batch", "epoch"):
@@ -295,8 +295,7 @@ def predict(model, x, device=None, batch_size: int = 1024):
     """
     import torch
 
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = integer(batch_size, "batch_size")
     x = torch.as_tensor(x)
     if x.ndim == 0 or len(x) == 0:
         raise ValueError("x must hold at least one example")

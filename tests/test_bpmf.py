@@ -106,8 +106,8 @@ def test_bayesian_mf_handles_ids_without_ratings():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(dim=0), "dim must be an integer"),
-    (dict(dim=2.5), "dim must be an integer"),
+    (dict(dim=0), "dim must be a positive integer"),
+    (dict(dim=2.5), "dim must be a positive integer"),
     (dict(num_samples=5, burn_in=5), "burn_in"),
     (dict(burn_in=-1), "burn_in must be"),
     (dict(num_samples=True), "num_samples must be"),
