@@ -18,8 +18,8 @@ LAB_PORT ?= 8888
 export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONDONTWRITEBYTECODE := 1
-# Headless: figures go to files and notebooks, never to a window.
-export MPLBACKEND := Agg
+# No MPLBACKEND here: a Jupyter kernel draws figures inline only when it is unset (Agg made every
+# plt.show() in the book and in `make lab` draw nothing); plain Python on a headless machine picks Agg itself.
 
 .PHONY: help setup data book serve lab test test-unit lint bench test-gpu clean
 

@@ -198,6 +198,8 @@ def test_appendix_runs_in_jupyterlab_and_its_diagrams_are_drawn(page, lab_addres
 
 def test_chapter_one_runs_in_jupyterlab_and_its_widgets_are_live(page, lab_address):
     open_and_run_all(page, lab_address, "chapters/01_overview.ipynb")
+    figures = page.locator(f"{ACTIVE} .jp-RenderedImage img").count()
+    assert figures >= 1, "chapter 1 drew no figure in JupyterLab (is MPLBACKEND set for the kernel?)"
     dropdown = page.locator(f"{ACTIVE} .jupyter-widgets select").first
     dropdown.wait_for(timeout=30_000)
     output = page.locator(f"{ACTIVE} .widget-output").last

@@ -14,6 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nbformat
 import pytest
 import yaml
 from browser import chromium, refuse_non_local
@@ -154,6 +155,19 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name):
         )
 
     assert seen.errors == [], f"{name}: errors in the browser console: {seen.errors}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
+    """A code cell that calls plt.show() must leave at least one image in the page's outputs."""
+    notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    drawing_cells = sum(c.cell_type == "code" and "plt.show()" in c.source
+                        and "remove-cell" not in c.metadata.get("tags", []) for c in notebook.cells)
+    page = visit(name).page
+    figures = page.locator(".cell_output img").count()
+    assert figures >= drawing_cells, (
+        f"{name}: {drawing_cells} cells call plt.show() but the page shows {figures} figures "
+        "(is MPLBACKEND set for the book build? a kernel only draws inline when it is not)")
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
