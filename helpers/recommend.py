@@ -116,7 +116,7 @@ def popular_items(ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float
     list of int
         Item ids, most rated first (ties: higher mean rating, then smaller id).
     """
-    _check_k(k)
+    integer(k, "k")
     if len(ratings) == 0:
         raise ValueError("no ratings: cannot tell which items are popular")
     stats = ratings.groupby("item_id")["rating"].agg(["size", "mean"]).reset_index()
@@ -125,10 +125,6 @@ def popular_items(ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float
         keep &= stats["mean"] >= min_mean
     stats = stats[keep].sort_values(["size", "mean", "item_id"], ascending=[False, False, True])
     return [int(i) for i in stats["item_id"].head(k)]
-
-
-def _check_k(k) -> None:
-    integer(k, "k")
 
 
 def _pairs(frame, name: str):
@@ -184,7 +180,7 @@ def ranking_metrics(scores, train_pairs, test_frame, k: int = 10, threshold: flo
     """
     import numpy as np
 
-    _check_k(k)
+    integer(k, "k")
     scores = np.array(scores, dtype=float)  # a copy: training items are masked below
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D (users × items) array, got shape {scores.shape}")

@@ -86,6 +86,12 @@ def all_prompts_numbered(code_cells: int) -> str:
     }}"""
 
 
+def server_and_token(lab_address: str) -> tuple[str, str]:
+    """``http://host:port/lab/tree/x?token=T`` → (``http://host:port``, ``token=T``)."""
+    base, _, token = lab_address.partition("?")
+    return base.split("/lab")[0], token
+
+
 def start_kernel(lab_address: str, notebook: str) -> None:
     """Start the notebook's kernel through the server's REST API before the page opens it.
 
@@ -94,8 +100,7 @@ def start_kernel(lab_address: str, notebook: str) -> None:
     Kernel" dialog although the notebook names ``python3`` (seen in CI, where it blocked
     every click on the menu bar).
     """
-    base, _, token = lab_address.partition("?")
-    root = base.split("/lab")[0]
+    root, token = server_and_token(lab_address)
     kernel = nbformat.read(ROOT / notebook, as_version=4).metadata.kernelspec.name
     body = json.dumps({"path": notebook, "name": Path(notebook).name, "type": "notebook", "kernel": {"name": kernel}})
     request = urllib.request.Request(f"{root}/api/sessions?{token}", data=body.encode(), method="POST",
@@ -136,8 +141,7 @@ def run_all_cells(page) -> None:
 
 def open_and_run_all(page, lab_address: str, notebook: str, timeout_s: int = 240) -> int:
     """Open a notebook in JupyterLab, run all its cells, wait for them; return the code-cell count."""
-    base, _, token = lab_address.partition("?")
-    root = base.split("/lab")[0]
+    root, token = server_and_token(lab_address)
     # ?reset: a fresh workspace with only this notebook open. Otherwise JupyterLab restores
     # notebooks from earlier sessions, and "Run All Cells" may act on one of those.
     start_kernel(lab_address, notebook)
