@@ -56,8 +56,11 @@ data: $(VENV)/.installed
 
 # --- the book ----------------------------------------------------------------
 
+# Notebooks are executed first by scripts/execute_book.py (a notebook client that cannot stall on
+# widget cells) into the book's execution cache; jupyter-book then finds every notebook there.
 book: setup data
 	@start=$$(date +%s); \
+	$(BIN)/python scripts/execute_book.py; \
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html; \
 	echo; echo "jupyter-book build took $$(( $$(date +%s) - start )) s"
 	@echo "The course is built: open _build/html/index.html in a browser,"
