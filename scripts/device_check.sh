@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Chapter 7 in the full profile on a lent GPU machine that has PyTorch but no
+# Chapter 7 in the full profile on a CUDA machine that has PyTorch but no
 # Jupyter stack, no data and no internet. The notebooks' own assert cells hold
 # the quality targets; scripts/run_notebook.py runs them and reports time and
 # peak memory per notebook.
 #
 # Here, first:   .venv/bin/python scripts/device_bundle.py     (writes .device/a and .device/b)
-# There, part a: bash scripts/device_check.sh a   with carry [".device/a"]   (7, 7.1 and 7.3)
-# There, part b: bash scripts/device_check.sh b   with carry [".device/b"]   (7.2; right after part a,
-#                while the machine is warm: it reuses the packages and data part a left there)
+# Copy the checkout with .device/a (and later .device/b) to the GPU machine, then there:
+#   part a: bash scripts/device_check.sh a    (7, 7.1 and 7.3)
+#   part b: bash scripts/device_check.sh b    (7.2; after part a, in the same checkout: it reuses
+#           the packages and data that part a installed)
 #
 # Writes log-<part>.txt and report-<part>.json to $OUT (or /tmp/device-out). COURSE_PROFILE=quick
 # makes a dry run of the same steps on any machine (PATH must find the project's python3 first).
