@@ -35,6 +35,10 @@ def to_torch_loader(x, y, *, batch_size: int = 64, shuffle: bool = False, seed: 
     import torch
     from torch.utils.data import DataLoader, TensorDataset
 
+    from ..arguments import integer
+
+    batch_size = integer(batch_size, "batch_size")
+    num_workers = integer(num_workers, "num_workers", minimum=0)
     x = np.asarray(x)
     y = np.asarray(y)
     if len(x) != len(y):
@@ -58,6 +62,9 @@ def to_tf_dataset(x, y, *, batch_size: int = 64, shuffle: bool = False, seed: in
     """
     import tensorflow as tf
 
+    from ..arguments import integer
+
+    batch_size = integer(batch_size, "batch_size")
     x = np.asarray(x)
     y = np.asarray(y)
     if len(x) != len(y):

@@ -1,23 +1,37 @@
-"""The cache folder and the parsed-array cache.
+"""The cache folder, atomic writes, stale partial files and the parsed-array cache.
 
 Layout under :func:`cache_dir` (``$COURSE_DATA`` or a per-user cache folder)::
 
     downloads/<dataset>/<file>     canonical files, SHA-256 verified
     offline/<carrier>/<file>       data files copied out of registry packages
     parsed/<dataset>.npz           arrays parsed once, so later loads take milliseconds
+
+Every file reaches its final name by an atomic rename of a ``.<name>.<pid>-<random>.part``
+file written beside it. A process killed mid-write leaves its ``.part`` file;
+:func:`stale_parts` finds those whose owner is gone (or that nobody touched for
+:data:`STALE_AFTER` seconds) and :func:`clean_stale_parts` removes them.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
+import time
 from pathlib import Path
+
+from .errors import CHOOSE_ANOTHER, CacheAccessError, DataError, umask_mode, write_error
 
 ENV_VARIABLE = "COURSE_DATA"
 APP_NAME = "lm4f-course"
 PARSED_FORMAT = 1  # bump when a parser changes, so stale parsed caches are ignored
+STALE_AFTER = 3600.0
+"""Seconds after its last write when a partial file counts as abandoned even if its owner lives."""
+_PART = re.compile(r"^\..+\.(\d+)-[^.]*\.(part|partial)$")
 
 
 def cache_dir(create: bool = True) -> Path:
@@ -26,6 +40,12 @@ def cache_dir(create: bool = True) -> Path:
     The per-user folder is ``platformdirs.user_cache_dir("lm4f-course")`` when
     platformdirs is installed, else ``$XDG_CACHE_HOME/lm4f-course`` or
     ``~/.cache/lm4f-course``.
+
+    Raises
+    ------
+    CacheAccessError
+        The path names a file, or the folder cannot be created; the message
+        says which folder and how to choose another.
     """
     value = os.environ.get(ENV_VARIABLE, "").strip()
     if value:
@@ -38,8 +58,16 @@ def cache_dir(create: bool = True) -> Path:
         except ImportError:
             base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
             path = Path(base) / APP_NAME
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
+    origin = f"{ENV_VARIABLE}={value}" if value else "the default data cache"
+    if path.exists() and not path.is_dir():
+        raise CacheAccessError(f"{origin}: {path} is a file, not a folder. Point {ENV_VARIABLE} at a "
+                               f"folder: `export {ENV_VARIABLE}=/a/folder/you/can/write`.")
+    if create and not path.is_dir():
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CacheAccessError(f"{origin}: cannot create the folder {path} ({error.strerror or error}). "
+                                   f"Create it yourself, {CHOOSE_ANOTHER}.") from error
     return path
 
 
@@ -52,17 +80,112 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def ensure_folder(folder: Path) -> Path:
+    """Create ``folder`` (and parents) or raise a :class:`DataError` that says what to do."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_error(error, folder / ".") from error
+    return folder
+
+
+def new_part(dest: Path) -> tuple[int, Path]:
+    """Open a fresh ``.part`` file beside ``dest`` (its name carries this process id)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}-", suffix=".part", dir=dest.parent)
+    except OSError as error:
+        raise write_error(error, dest) from error
+    return fd, Path(name)
+
+
+def publish(tmp: Path, dest: Path, needed: int | None = None) -> Path:
+    """Give a complete ``.part`` file the usual permissions and rename it to ``dest`` atomically.
+
+    When another process published the same file first, the rename simply
+    replaces it with identical bytes.
+    """
+    try:
+        os.chmod(tmp, umask_mode())
+        os.replace(tmp, dest)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise write_error(error, dest, needed) from error
+    return dest
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write ``data`` to ``path`` through a ``.part`` file renamed only when complete.
+
+    Raises a :class:`DataError` (full disk, permission denied) that names the
+    file; nothing is left behind and a previous ``path`` is untouched.
+    """
+    path = Path(path)
+    ensure_folder(path.parent)
+    fd, tmp = new_part(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise write_error(error, path, len(data)) from error
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    publish(tmp, path, len(data))
+
+
+def _owner_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate the process there: rely on the age alone
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def stale_parts(root: Path) -> list[Path]:
+    """Partial files and staging folders under ``root`` that nobody will finish.
+
+    A part is stale when the process named in it has ended, or when it was
+    last written more than :data:`STALE_AFTER` seconds ago (the owner may be
+    on another machine sharing the folder).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    now = time.time()
+    for path in root.rglob(".*"):
+        match = _PART.match(path.name)
+        if not match:
+            continue
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        if age > STALE_AFTER or not _owner_alive(int(match.group(1))):
+            found.append(path)
+    return sorted(found)
+
+
+def clean_stale_parts(root: Path) -> list[Path]:
+    """Remove :func:`stale_parts`; return what was removed (errors are skipped, never raised)."""
+    removed = []
+    for path in stale_parts(root):
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def parsed_path(key: str, root: Path | None = None) -> Path:
@@ -97,10 +220,32 @@ def save_parsed(key: str, arrays: dict, meta: dict, root: Path | None = None) ->
     return path
 
 
-def load_parsed(key: str, root: Path | None = None) -> tuple[dict, dict] | None:
-    """Return ``(arrays, meta)`` from the parsed cache, or None if absent, stale or unreadable.
+class IncompleteCacheError(DataError):
+    """The parsed cache file is readable but lacks arrays the loader needs; it is rebuilt."""
 
-    An unreadable file is removed so the next load rebuilds it.
+
+def load_parsed(key: str, root: Path | None = None,
+                required: tuple[str, ...] = ()) -> tuple[dict, dict] | None:
+    """Return ``(arrays, meta)`` from the parsed cache, or None if absent, stale or corrupted.
+
+    Only a *corrupted* file (truncated, not an ``.npz``) is removed so the next
+    load rebuilds it. A file that cannot be read for another reason (permission
+    denied) is kept and reported: a good cache is never discarded because of
+    an error that is not corruption.
+
+    Parameters
+    ----------
+    required
+        Array names the loader needs. A cache without one of them (written by
+        an older version, or edited) raises :class:`IncompleteCacheError`; the
+        loader then rebuilds it from the sources, and the new file replaces it.
+
+    Raises
+    ------
+    CacheAccessError
+        The file exists but cannot be read (permissions); the message says what to do.
+    IncompleteCacheError
+        See ``required``.
     """
     import numpy as np
 
@@ -112,6 +257,11 @@ def load_parsed(key: str, root: Path | None = None) -> tuple[dict, dict] | None:
             meta = json.loads(archive["__meta__"].tobytes().decode("utf-8"))
             if meta.get("_format") != PARSED_FORMAT:
                 return None
+            names = set(archive.files)
+            present = {n[: -len("__blob")] if n.endswith("__blob") else n for n in names}
+            missing = [n for n in required if n not in present]
+            if missing:
+                raise IncompleteCacheError(f"{path} lacks {', '.join(missing)}; rebuilt from the sources")
             arrays = {}
             for name in archive.files:
                 if name == "__meta__" or name.endswith("__offsets"):
@@ -127,6 +277,27 @@ def load_parsed(key: str, root: Path | None = None) -> tuple[dict, dict] | None:
                 else:
                     arrays[name] = archive[name]
         return arrays, meta
-    except Exception:  # truncated or corrupted: forget it, it is rebuilt from the sources
-        path.unlink(missing_ok=True)
+    except IncompleteCacheError:
+        raise
+    except FileNotFoundError:  # removed meanwhile by another process
         return None
+    except PermissionError as error:
+        raise CacheAccessError(
+            f"cannot read the parsed cache {path}: permission denied. It is kept; the data are read "
+            f"from the sources instead. Make it readable (`chmod a+r {path}`), {CHOOSE_ANOTHER}."
+        ) from error
+    except OSError as error:
+        if error.errno in (errno.EIO, errno.EACCES, errno.EPERM):
+            raise CacheAccessError(f"cannot read the parsed cache {path} ({error.strerror}); it is kept, "
+                                   "and the data are read from the sources instead.") from error
+        return _forget(path)
+    except Exception:  # truncated or corrupted: forget it, it is rebuilt from the sources
+        return _forget(path)
+
+
+def _forget(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:  # a read-only cache: the rebuilt arrays are used without it
+        pass
+    return None

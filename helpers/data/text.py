@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..arguments import choice, integer
+
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 """scikit-learn ``CountVectorizer``'s default ``token_pattern``."""
 _EN = re.compile(TOKEN_PATTERN)
@@ -85,7 +87,13 @@ class Vocabulary:
     @classmethod
     def build(cls, token_lists: Iterable[Sequence[str]], max_size: int | None = None,
               min_freq: int = 1) -> Vocabulary:
-        """Most frequent tokens first (ties alphabetical, so the result is deterministic)."""
+        """Most frequent tokens first (ties alphabetical, so the result is deterministic).
+
+        ``max_size`` counts ``<pad>`` and ``<unk>`` too, so it is at least 2.
+        """
+        if max_size is not None:
+            max_size = integer(max_size, "max_size", minimum=2)
+        min_freq = integer(min_freq, "min_freq")
         counts = Counter(t for tokens in token_lists for t in tokens)
         ranked = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
         if max_size is not None:
@@ -102,7 +110,19 @@ class Vocabulary:
         return [self.index.get(t, self.unk_id) for t in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        return [self.tokens[i] for i in ids if i != self.pad_id]
+        """Tokens of ``ids``, padding dropped; an id outside ``0 … len(self) - 1`` is refused.
+
+        (A negative id would otherwise count from the end of the list and
+        return a wrong word without a sound.)
+        """
+        out = []
+        for i in np.asarray(ids if hasattr(ids, "__len__") else list(ids)).reshape(-1).tolist():
+            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self.tokens):
+                raise ValueError(f"id {i!r} is not in this vocabulary (ids run from 0 to {len(self.tokens) - 1}); "
+                                 "decode the ids with the vocabulary that encoded them")
+            if i != self.pad_id:
+                out.append(self.tokens[i])
+        return out
 
 
 def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None, *,
@@ -116,8 +136,13 @@ def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None
         what ``torch.nn.utils.rnn.pack_padded_sequence`` needs (clamped to ≥ 1
         so an empty text still packs).
     """
-    if truncate not in ("pre", "post") or padding not in ("pre", "post"):
-        raise ValueError("truncate and padding must be 'pre' or 'post'")
+    choice(truncate, "truncate", ("pre", "post"))
+    choice(padding, "padding", ("pre", "post"))
+    if isinstance(sequences, str | bytes):
+        raise TypeError("pad_sequences takes a list of id sequences, got one string; encode the texts first "
+                        "(helpers.data.encode_texts)")
+    if max_len is not None:
+        max_len = integer(max_len, "max_len")
     if max_len is None:
         max_len = max((len(s) for s in sequences), default=1) or 1
     out = np.full((len(sequences), max_len), pad_id, dtype=np.int64)
@@ -137,7 +162,16 @@ def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None
 
 def encode_texts(texts: Iterable[str], vocab: Vocabulary | None = None, *, language: str = "en",
                  max_len: int = 200, max_size: int = 20000) -> tuple[np.ndarray, np.ndarray, Vocabulary]:
-    """Tokenise, build (or reuse) a vocabulary, encode and pad: ``(ids, lengths, vocab)``."""
+    """Tokenise, build (or reuse) a vocabulary, encode and pad: ``(ids, lengths, vocab)``.
+
+    ``texts`` is a list (or array) of strings; one string alone is refused,
+    since iterating it would encode each character as a text.
+    """
+    if isinstance(texts, str | bytes):
+        raise TypeError(f"encode_texts takes a list of texts, got one string ({texts[:30]!r}…); "
+                        "wrap it in a list: encode_texts([text])")
+    max_len = integer(max_len, "max_len")
+    max_size = integer(max_size, "max_size", minimum=2)
     token_lists = [tokenize(t, language) for t in texts]
     if vocab is None:
         vocab = Vocabulary.build(token_lists, max_size=max_size)

@@ -14,6 +14,10 @@ class Route:
     status: int = 200
     delay: float = 0.0
     declared_length: int | None = None  # lie about Content-Length to simulate truncation
+    trickle: float = 0.0  # seconds between chunks of ``chunk`` bytes: a server that never ends
+    chunk: int = 1024
+    redirect: str | None = None  # answer 302 with this Location
+    send_length: bool = True  # False: no Content-Length header (the body ends when the connection closes)
 
 
 class LoopbackServer:
@@ -36,21 +40,37 @@ class LoopbackServer:
                     return
                 if route.delay:
                     time.sleep(route.delay)
+                if route.redirect:
+                    self.send_response(302)
+                    self.send_header("Location", route.redirect)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if route.status != 200:
                     self.send_error(route.status)
                     return
                 self.send_response(200)
                 length = route.declared_length if route.declared_length is not None else len(route.body)
-                self.send_header("Content-Length", str(length))
+                if route.send_length:
+                    self.send_header("Content-Length", str(length))
+                else:
+                    self.close_connection = True
                 self.end_headers()
                 try:
-                    self.wfile.write(route.body)
+                    if not route.trickle:
+                        self.wfile.write(route.body)
+                        return
+                    for start in range(0, len(route.body), route.chunk):
+                        self.wfile.write(route.body[start : start + route.chunk])
+                        self.wfile.flush()
+                        time.sleep(route.trickle)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     @property
     def base(self) -> str:

@@ -1,0 +1,101 @@
+"""The data layer's exceptions, and the translation of raw ``OSError`` into sentences.
+
+Every failure a reader can meet is a :class:`DataError` whose message says what
+happened, to which file or folder, and what to do. :func:`write_error` turns the
+``OSError`` of a write (full disk, permission denied, read-only file system) into
+one of them, so no raw ``OSError`` reaches a notebook.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+CHOOSE_ANOTHER = "or choose another cache folder: `export COURSE_DATA=/a/folder/you/can/write`"
+
+
+class DataError(RuntimeError):
+    """Base class for every data-layer failure; the message says what to do."""
+
+
+class PinMissingError(DataError):
+    """The file has no pinned SHA-256, so it is not downloaded."""
+
+
+class ChecksumError(DataError):
+    """The downloaded bytes do not match the pinned SHA-256."""
+
+
+class DownloadError(DataError):
+    """The file could not be downloaded (HTTP error, timeout, no network)."""
+
+
+class InsecureURLError(DataError):
+    """The URL is not https (plain http is allowed only for 127.0.0.1)."""
+
+
+class DiskFullError(DataError):
+    """The disk holding the cache has no room left for a file."""
+
+
+class CacheAccessError(DataError):
+    """The cache folder (or a file in it) cannot be read or written: permissions, not a folder."""
+
+
+def _free_bytes(folder: Path) -> int | None:
+    for candidate in (folder, *folder.parents):
+        try:
+            return shutil.disk_usage(candidate).free
+        except OSError:
+            continue
+    return None
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def write_error(error: OSError, path: Path, needed: int | None = None) -> DataError:
+    """The :class:`DataError` that explains ``error``, raised while writing ``path``.
+
+    Full disk (``ENOSPC``, ``EDQUOT``) → :class:`DiskFullError` with the folder,
+    the bytes needed and the bytes free; permission denied or a read-only file
+    system → :class:`CacheAccessError`; anything else → :class:`DataError`
+    naming the file and the system's own reason.
+    """
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        free = _free_bytes(folder)
+        need = f"{path.name} needs {_mb(needed)}" if needed else f"writing {path.name} failed"
+        have = f", {_mb(free)} free" if free is not None else ""
+        return DiskFullError(
+            f"the disk holding {folder} is full: {need}{have}. Nothing was left half-written and "
+            f"the files already in the cache are kept. Free some space, {CHOOSE_ANOTHER}, and run "
+            "the same command again."
+        )
+    if isinstance(error, PermissionError) or error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return CacheAccessError(
+            f"cannot write {path}: permission denied ({error.strerror or error}). Make {folder} "
+            f"writable (`chmod u+w {folder}`), {CHOOSE_ANOTHER}."
+        )
+    return DataError(f"cannot write {path}: {error.strerror or error}. Check the folder {folder}, "
+                     f"{CHOOSE_ANOTHER}.")
+
+
+def umask_mode(mode: int = 0o666) -> int:
+    """``mode`` less the process umask: the permissions ``open()`` would give a new file.
+
+    ``tempfile.mkstemp`` creates files readable by their owner only (0600); a
+    cache shared by a class must be readable like any file the user writes.
+    """
+    try:  # Linux says it without changing it (os.umask both sets and reads, racing other threads)
+        with open("/proc/self/status", encoding="ascii") as status:
+            line = next(line for line in status if line.startswith("Umask:"))
+        current = int(line.split()[1], 8)
+    except (OSError, StopIteration, ValueError, IndexError):
+        current = os.umask(0o022)
+        os.umask(current)
+    return mode & ~current
