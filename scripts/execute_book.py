@@ -24,6 +24,7 @@ channel's ``get_msg``, and jupyter-cache's ``cache_notebook_bundle``.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,9 @@ from nbclient.exceptions import CellExecutionError
 from traitlets import Type
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from optional_cells import missing_framework  # noqa: E402  (the test suite's own rule)
+
 POLL_SLICE = 0.25  # seconds: the longest a missed wake-up can delay the client
 
 
@@ -101,6 +105,23 @@ def execution_timeout(root: Path = ROOT) -> int:
     return int(config.get("execute", {}).get("timeout", 900))
 
 
+def skip_missing_frameworks(nb: nbformat.NotebookNode) -> list[str]:
+    """Tag ``skip-execution`` (nbclient's own tag) on cells whose optional framework is missing.
+
+    Returns one description per skipped cell. Cells tagged e.g. ``tensorflow`` run only where
+    TensorFlow is installed, as under nbval (``tests/optional_cells.py``).
+    """
+    skipped = []
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells):
+        tags = cell.metadata.get("tags", [])
+        missing = missing_framework(tags)
+        if missing and "skip-execution" not in tags:
+            cell.metadata["tags"] = [*tags, "skip-execution"]
+            skipped.append(f"code cell {number} ({missing} is not installed)")
+    return skipped
+
+
 def execute_into_cache(path: Path, cache, timeout: int) -> str:
     """Execute one notebook unless the cache already holds its code; say which."""
     nb = nbformat.read(path, as_version=4)
@@ -109,18 +130,25 @@ def execute_into_cache(path: Path, cache, timeout: int) -> str:
         return "cached"
     except KeyError:
         pass
+    # Run a copy: the skip tags must not change the code the cache is keyed on.
+    run = copy.deepcopy(nb)
+    skipped = skip_missing_frameworks(run)
     start = time.perf_counter()
     # The same options as the book build's own executor (jupyter-cache), but the patient client.
     execute_notebook(
-        nb, timeout=timeout, allow_errors=False, record_timing=False,
+        run, timeout=timeout, allow_errors=False, record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     seconds = time.perf_counter() - start
+    for cell, ran in zip(nb.cells, run.cells, strict=True):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
+    nb.metadata = run.metadata  # language_info and the widgets' state
     cache.cache_notebook_bundle(
         CacheBundleIn(nb, str(path), data={"execution_seconds": seconds}),
         check_validity=False, overwrite=True,
     )
-    return f"executed in {seconds:.1f} s"
+    return f"executed in {seconds:.1f} s" + (f"; skipped {', '.join(skipped)}" if skipped else "")
 
 
 def main(argv: list[str] | None = None) -> int:
