@@ -157,29 +157,13 @@ def _deny_writes(root: Path, monkeypatch) -> None:
     monkeypatch.setattr(pathlib.Path, "mkdir", mkdir)
 
 
-class _FullDisk:
-    def __init__(self, handle):
-        self.handle = handle
-
-    def write(self, data):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    def __getattr__(self, name):
-        return getattr(self.handle, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
-
 
 def _fill_disk(monkeypatch) -> None:
     real = os.fdopen
 
     def fdopen(fd, mode="r", *args, **kwargs):
         handle = real(fd, mode, *args, **kwargs)
-        return _FullDisk(handle) if "w" in mode else handle
+        return toy.FullDisk(handle) if "w" in mode else handle
 
     monkeypatch.setattr(os, "fdopen", fdopen)
 

