@@ -5,7 +5,7 @@ notebook, the benchmark and the tests share::
 
     from helpers import bpmf
     model = bpmf.BayesianMF(num_users, num_items, dim=10).fit(users, items, ratings)
-    model.predict(test_users, test_items)      # the posterior mean rating, clipped to 1–5
+    model.predict(test_users, test_items)      # the posterior mean rating, clipped to the 1–5 scale
 
 The model is Salakhutdinov and Mnih's Bayesian probabilistic matrix
 factorisation (BPMF, ICML 2008) with a bias per user and per item, as in
@@ -38,7 +38,7 @@ import warnings
 import numpy as np
 import torch
 
-from .arguments import integer
+from .arguments import integer, number
 
 __all__ = ["BayesianMF", "rating_matrix", "posterior_rows", "draw_gaussian_wishart"]
 
@@ -213,6 +213,33 @@ def draw_gaussian_wishart(vectors, rng: np.random.Generator, *, beta0: float = 2
     return as_tensor(mean), as_tensor(precision)
 
 
+def _device(device) -> torch.device:
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device='cuda' was asked for, but no CUDA GPU is available here; use 'cpu'")
+    return device
+
+
+def _float_dtype(dtype) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating torch dtype (torch.float64 or torch.float32), got {dtype!r}")
+    return dtype
+
+
+def _rating_range(rating_range) -> tuple[float, float]:
+    try:
+        low, high = rating_range
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"rating_range must be a (lowest, highest) pair, got {rating_range!r}") from error
+    low, high = number(low, "the lowest rating"), number(high, "the highest rating")
+    if not low < high:
+        raise ValueError(f"rating_range must be (lowest, highest) with lowest < highest, got {rating_range!r}")
+    return low, high
+
+
 class BayesianMF:
     """Biased matrix factorisation averaged over Gibbs draws from its posterior (BPMF).
 
@@ -232,6 +259,9 @@ class BayesianMF:
         Where the tensors live (``"cpu"``, ``"cuda"``, …).
     dtype
         ``torch.float64`` (default) keeps the Cholesky solves robust.
+    rating_range
+        ``(lowest, highest)`` rating of the scale, default MovieLens's 1–5 stars. Ratings
+        outside it are refused, and every prediction is clipped to it.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -242,16 +272,18 @@ class BayesianMF:
     """
 
     def __init__(self, num_users: int, num_items: int, dim: int = 10, *, num_samples: int = 100,
-                 burn_in: int = 10, seed: int = 0, device="cpu", dtype=torch.float64):
+                 burn_in: int = 10, seed: int = 0, device="cpu", dtype=torch.float64,
+                 rating_range: tuple[float, float] = (1, 5)):
         for name, value, low in (("num_users", num_users, 1), ("num_items", num_items, 1), ("dim", dim, 1),
-                                 ("num_samples", num_samples, 1), ("burn_in", burn_in, 0)):
+                                 ("num_samples", num_samples, 1), ("burn_in", burn_in, 0), ("seed", seed, 0)):
             integer(value, name, minimum=low)
         if burn_in >= num_samples:
             raise ValueError(f"burn_in ({burn_in}) must be smaller than num_samples ({num_samples}): "
                              "no draw would be kept")
         self.num_users, self.num_items, self.dim = int(num_users), int(num_items), int(dim)
         self.num_samples, self.burn_in, self.seed = int(num_samples), int(burn_in), int(seed)
-        self.device, self.dtype = torch.device(device), dtype
+        self.device, self.dtype = _device(device), _float_dtype(dtype)
+        self.rating_range = _rating_range(rating_range)
         self.history: list[dict] = []
         self._score_sum = None
         self._kept = 0
@@ -270,17 +302,23 @@ class BayesianMF:
             Show a tqdm bar over the sweeps.
         """
         u, i, ratings = _triples(users, items, ratings, self.num_users, self.num_items)
+        self._check_scale(ratings, "ratings")
         kw = {"dtype": self.dtype, "device": self.device}
         r = torch.as_tensor(ratings, **kw)
         by_user = _SparsePattern(u, i, self.num_users, self.num_items, **kw)
         by_item = _SparsePattern(i, u, self.num_items, self.num_users, **kw)
         u, i = u.to(self.device), i.to(self.device)
         if validation is not None:
+            if not isinstance(validation, (tuple, list)) or len(validation) != 3:
+                raise ValueError("validation must be a (users, items, ratings) triple of array-likes")
             val_u = _ids(validation[0], self.num_users, "validation user").to(self.device)
             val_i = _ids(validation[1], self.num_items, "validation item").to(self.device)
             val_r = torch.as_tensor(np.asarray(validation[2], dtype=float), **kw)
             if not len(val_u) == len(val_i) == len(val_r):
                 raise ValueError("validation users, items and ratings differ in length")
+            if len(val_r) == 0 or not torch.isfinite(val_r).all():
+                raise ValueError("validation ratings must be non-empty and finite")
+            self._check_scale(val_r.cpu().numpy(), "validation ratings")
         d = self.dim
         generator = torch.Generator(device=self.device).manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
@@ -315,15 +353,23 @@ class BayesianMF:
             alpha = float(rng.gamma(1.0 + len(r) / 2, 1.0 / (1.0 + sse / 2)))
             if sweep >= self.burn_in:
                 scores = self.mu + user_vec[:, d:] + item_vec[:, d][None, :] + user_vec[:, :d] @ item_vec[:, :d].T
-                # average clipped draws: a draw outside 1–5 is not a possible rating
-                self._score_sum += scores.clamp(1, 5)
+                # average clipped draws: a draw outside the scale is not a possible rating
+                self._score_sum += scores.clamp(*self.rating_range)
                 self._kept += 1
                 row = {"sample": sweep + 1, "alpha": alpha, "seconds": time.perf_counter() - start}
                 if validation is not None:
-                    pred = (self._score_sum[val_u, val_i] / self._kept).clamp(1, 5)
+                    pred = (self._score_sum[val_u, val_i] / self._kept).clamp(*self.rating_range)
                     row["val_rmse"] = float(((pred - val_r) ** 2).mean().sqrt())
                 self.history.append(row)
         return self
+
+    def _check_scale(self, ratings: np.ndarray, what: str) -> None:
+        low, high = self.rating_range
+        if ratings.min() < low or ratings.max() > high:
+            raise ValueError(
+                f"{what} must lie on the rating scale {low:g}–{high:g} (rating_range); got "
+                f"{ratings.min():g} … {ratings.max():g}. The model clips every prediction to its "
+                "scale: for another one (e.g. half stars 0.5–5) pass rating_range=(lowest, highest)")
 
     def _check_fitted(self) -> None:
         if self._kept == 0:
@@ -335,13 +381,13 @@ class BayesianMF:
         return self._score_sum / self._kept
 
     def predict(self, users, items) -> np.ndarray:
-        """Posterior-mean ratings of (user, item) pairs, clipped to 1–5, as a numpy array."""
+        """Posterior-mean ratings of (user, item) pairs, clipped to ``rating_range``, as a numpy array."""
         self._check_fitted()
         u = _ids(users, self.num_users, "user").to(self.device)
         i = _ids(items, self.num_items, "item").to(self.device)
         if len(u) != len(i):
             raise ValueError(f"users and items differ in length: {len(u)} vs {len(i)}")
-        return (self._score_sum[u, i] / self._kept).clamp(1, 5).cpu().numpy()
+        return (self._score_sum[u, i] / self._kept).clamp(*self.rating_range).cpu().numpy()
 
     @property
     def seconds_per_sample(self) -> float:
@@ -352,4 +398,5 @@ class BayesianMF:
     def __repr__(self) -> str:
         state = f"{self._kept} draws kept" if self._kept else "not fitted"
         return (f"BayesianMF(dim={self.dim}, num_samples={self.num_samples}, burn_in={self.burn_in}, "
+                f"rating_range={self.rating_range[0]:g}–{self.rating_range[1]:g}, "
                 f"seed={self.seed}; {state})")

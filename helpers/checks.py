@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arguments import number
+
 
 @dataclass(frozen=True)
 class Result:
@@ -73,6 +75,7 @@ def check_close(answer, expected, *, rtol: float = 1e-6, atol: float = 1e-9, hin
     hint
         Shown when the answer is wrong.
     """
+    rtol, atol = number(rtol, "rtol", low=0), number(atol, "atol", low=0)
     if answer is None or answer is Ellipsis:
         return _result(False, "no answer yet (replace the `...`)", hint)
     got, want = _as_array(answer, "answer"), _as_array(expected, "expected")
@@ -91,7 +94,23 @@ def check_equal(answer, expected, *, hint: str = "") -> Result:
     """Check an exact answer (a shape, a label, a word, a count)."""
     if answer is Ellipsis:
         return _result(False, "no answer yet (replace the `...`)", hint)
-    return _result(answer == expected, f"expected {expected!r}, got {answer!r}", hint)
+    return _result(_same(answer, expected), f"expected {expected!r}, got {answer!r}", hint)
+
+
+def _same(answer, expected) -> bool:
+    """Exact equality that also works for arrays and tensors (element-wise, same shape) and NaN."""
+    if any(hasattr(v, "shape") and getattr(v, "ndim", 0) > 0 for v in (answer, expected)):
+        try:
+            got, want = _as_array(answer, "answer"), _as_array(expected, "expected")
+        except TypeError:
+            return False
+        return got.shape == want.shape and bool(np.array_equal(got, want, equal_nan=True))
+    if isinstance(answer, float) and isinstance(expected, float) and np.isnan(answer) and np.isnan(expected):
+        return True
+    try:
+        return bool(answer == expected)
+    except (TypeError, ValueError, RuntimeError):  # e.g. a 0-d tensor against a list
+        return False
 
 
 def check_function(
@@ -107,13 +126,28 @@ def check_function(
 
     An exception inside the reader's function is reported as a failed check
     (with its message), not raised.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``inputs`` is not a non-empty collection (a check on no input would pass
+        whatever the function does).
     """
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"inputs must be a list of inputs to try, got {type(inputs).__name__}")
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("inputs is empty: a check on no input would pass any function")
     for x in inputs:
         try:
             got = function(x)
         except Exception as error:  # the reader's code: report, do not crash the notebook
             return _result(False, f"calling it on {x!r} raised {type(error).__name__}: {error}", hint)
-        outcome = check_close(got, reference(x), rtol=rtol, atol=atol)
+        try:
+            outcome = check_close(got, reference(x), rtol=rtol, atol=atol)
+        except TypeError:  # the reader's function returned text, a dict…: a wrong answer
+            return _result(False, f"for input {x!r}: it returned {type(got).__name__} {got!r:.40}, "
+                                  "not a number or an array of numbers", hint)
         if not outcome:
             return _result(False, f"for input {x!r}: {outcome.message.removeprefix('❌ Not yet: ').rstrip('.')}", hint)
     return _result(True, "", hint)

@@ -32,13 +32,21 @@ _TITLE = re.compile(r"\A\s*---\s*\n(?P<front>.*?)\n---\s*\n", re.DOTALL)
 _ids = itertools.count()
 
 
+def _text(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be text (a str), got {type(value).__name__}")
+    return value
+
+
 def mermaid_blocks(markdown: str) -> list[str]:
     """Return the body of every ```` ```mermaid ```` fence in a markdown text, in order."""
+    _text(markdown, "markdown")
     return [match.group("body").rstrip("\n") for match in _FENCE.finditer(markdown)]
 
 
 def diagram_title(source: str) -> str | None:
     """Return the ``title:`` of a diagram's front matter (``---`` block), or None."""
+    _text(source, "source")
     front = _TITLE.match(source)
     if not front:
         return None
@@ -57,8 +65,9 @@ def notebook_diagrams(notebook: dict) -> list[str]:
     notebook
         The notebook as a dict (nbformat 4 JSON): ``{"cells": [...]}``.
     """
-    if not isinstance(notebook, dict) or "cells" not in notebook:
-        raise ValueError("expected a notebook: a dict with a 'cells' list (nbformat 4)")
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list) \
+            or not all(isinstance(cell, dict) for cell in notebook["cells"]):
+        raise ValueError("expected a notebook: a dict with a 'cells' list of cell dicts (nbformat 4)")
     diagrams = []
     for cell in notebook["cells"]:
         if cell.get("cell_type") != "markdown":
@@ -77,7 +86,11 @@ def find_diagram(diagrams: list[str], title: str) -> str:
     ------
     KeyError
         Naming the titles that do exist, so a typo is easy to fix.
+    TypeError
+        If ``title`` is not a non-empty string (``None`` would match an untitled diagram).
     """
+    if not isinstance(title, str) or not title.strip():
+        raise TypeError(f"title must be the diagram's title (a non-empty str), got {title!r}")
     titles = [diagram_title(d) for d in diagrams]
     for candidate, diagram in zip(titles, diagrams, strict=True):
         if candidate == title:
@@ -88,6 +101,7 @@ def find_diagram(diagrams: list[str], title: str) -> str:
 
 def mermaid_html(source: str, *, script_url: str = MERMAID_CDN) -> str:
     """HTML that draws one Mermaid diagram in a notebook output (needs ``script_url`` reachable)."""
+    _text(source, "source")
     element_id = f"lm4f-mermaid-{next(_ids)}"
     return (
         f'<pre class="mermaid" id="{element_id}">{html.escape(source)}</pre>\n'

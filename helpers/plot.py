@@ -22,6 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .arguments import integer, number, positive_number
+
+MAX_RESOLUTION = 2000
+"""Largest grid side for the contour plots: 4 million evaluations already take a while."""
+MAX_IMAGES = 400
+"""More images than this make a figure too tall to look at (and slow to draw)."""
+
 
 def _axes(ax, figsize=(5, 4)):
     """Return ``ax``, or a new Axes on a new figure when ``ax`` is None."""
@@ -42,6 +49,40 @@ def _to_numpy(values, name: str) -> np.ndarray:
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name} must be numbers (a list, numpy array or tensor), "
                         f"got {type(values).__name__}") from error
+
+
+def _resolution(value) -> int:
+    value = integer(value, "resolution", minimum=2)
+    if value > MAX_RESOLUTION:
+        raise ValueError(f"resolution must be at most {MAX_RESOLUTION} (a {value} × {value} grid is "
+                         f"{value * value:,} evaluations), got {value}")
+    return value
+
+
+def _finite(values: np.ndarray, name: str, hint: str = "") -> np.ndarray:
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} holds NaN or infinite values{hint}")
+    return values
+
+
+def _whole(values: np.ndarray, name: str, hint: str) -> np.ndarray:
+    if not np.isfinite(values).all() or not np.array_equal(values, np.round(values)):
+        bad = values[~(np.isfinite(values) & (values == np.round(values)))][0]
+        raise ValueError(f"{name} must be class labels (whole numbers), found {bad:g}{hint}")
+    return values
+
+
+def _limits(value, name: str) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        low, high = value
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be a (low, high) pair of numbers, got {value!r}") from error
+    low, high = number(low, f"{name}[0]"), number(high, f"{name}[1]")
+    if not low < high:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
+    return low, high
 
 
 def plot_decision_boundary(
@@ -85,19 +126,24 @@ def plot_decision_boundary(
         If ``X`` is not ``(n, 2)``, ``y`` has another length, or ``predict_fn``
         returns the wrong number of labels.
     """
+    if not callable(predict_fn):
+        raise TypeError(f"predict_fn must be a function of an (n, 2) array, got {type(predict_fn).__name__}")
     X, y = _to_numpy(X, "X"), _to_numpy(y, "y")
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2) — two features to draw — got {X.shape}")
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"X must have shape (n, 2) with n ≥ 1 — two features to draw — got {X.shape}")
+    _finite(X, "X")
     if y.shape != (len(X),):
         raise ValueError(f"y must have one label per row of X: expected shape ({len(X)},), got {y.shape}")
-    if resolution < 2:
-        raise ValueError(f"resolution must be at least 2, got {resolution}")
+    _whole(y, "y", "")
+    resolution = _resolution(resolution)
+    margin = number(margin, "margin", low=0)
     (x0, y0), (x1, y1) = X.min(0) - margin, X.max(0) + margin
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     labels = _to_numpy(predict_fn(grid), "predict_fn(...)").reshape(-1)
     if labels.shape != (len(grid),):
         raise ValueError(f"predict_fn must return one label per point: got {labels.size} for {len(grid)} points")
+    _whole(labels, "predict_fn(...)", " — return labels, e.g. probabilities.argmax(1) or (p > 0.5)")
     ax = _axes(ax)
     classes = np.unique(np.concatenate([y, labels])).astype(int)
     levels = np.arange(classes.min(), classes.max() + 2) - 0.5
@@ -145,11 +191,18 @@ def plot_history(history: Mapping[str, Sequence[float]], ax=None, *, xlabel: str
         raise TypeError(f"history must be a dict of name -> list of numbers, got {type(history).__name__}")
     if not history:
         raise ValueError("history is empty: nothing to plot")
-    ax = _axes(ax, figsize=(6, 3.5))
+    series = {}
     for name, values in history.items():
         values = _to_numpy(values, f"history[{name!r}]").reshape(-1)
         if values.size == 0:
-            raise ValueError(f"history[{name!r}] is empty")
+            hint = (": a helpers.train.History holds losses, accuracies and seconds; plot "
+                    "history.curves('loss') or history.curves('acc')") if hasattr(history, "curves") else ""
+            raise ValueError(f"history[{name!r}] is empty{hint}")
+        if logy and not (values[np.isfinite(values)] > 0).all():
+            raise ValueError(f"logy=True needs positive values, but history[{name!r}] has values ≤ 0")
+        series[name] = values
+    ax = _axes(ax, figsize=(6, 3.5))
+    for name, values in series.items():
         ax.plot(np.arange(1, values.size + 1), values, marker="o" if values.size <= 30 else None,
                 markersize=3, label=str(name))
     ax.set_xlabel(xlabel)
@@ -199,6 +252,8 @@ def show_images(images, titles: Sequence[str] | None = None, ncols: int = 8, *,
     """
     import matplotlib.pyplot as plt
 
+    ncols = integer(ncols, "ncols")
+    size = positive_number(size, "size")
     if isinstance(images, (list, tuple)):
         if not images:
             raise ValueError("no images to show")
@@ -208,14 +263,22 @@ def show_images(images, titles: Sequence[str] | None = None, ncols: int = 8, *,
         if images.ndim == 4 and images.shape[1] == 1:
             images = images[:, 0]
         if images.ndim != 3:
-            raise ValueError(f"images must have shape (n, h, w) or (n, 1, h, w), got {images.shape}")
+            hint = (" (for one image pass [image]; flattened images need .reshape(n, h, w))"
+                    if images.ndim == 2 else "")
+            raise ValueError(f"images must have shape (n, h, w) or (n, 1, h, w), got {images.shape}{hint}")
         images = list(images)
     if not images:
         raise ValueError("no images to show")
     if any(im.ndim != 2 for im in images):
         raise ValueError("every image must be 2-D (height × width)")
-    if ncols < 1:
-        raise ValueError(f"ncols must be at least 1, got {ncols}")
+    empty = [i for i, im in enumerate(images) if im.size == 0]
+    if empty:
+        raise ValueError(f"image {empty[0]} is empty (shape {images[empty[0]].shape})")
+    if len(images) > MAX_IMAGES:
+        raise ValueError(f"{len(images)} images would make a figure too large to read; show at most "
+                         f"{MAX_IMAGES}, e.g. images[:64]")
+    if isinstance(titles, (str, bytes)) or (titles is not None and not hasattr(titles, "__len__")):
+        raise TypeError(f"titles must be a list with one title per image, got {type(titles).__name__}")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(titles)} titles for {len(images)} images")
     ncols = min(ncols, len(images))
@@ -229,7 +292,8 @@ def show_images(images, titles: Sequence[str] | None = None, ncols: int = 8, *,
             continue
         image = images[i]
         if symmetric:
-            limit = float(np.abs(image).max()) or 1.0
+            limit = float(np.nanmax(np.abs(image), initial=0.0))
+            limit = limit if np.isfinite(limit) and limit > 0 else 1.0
             ax.imshow(image, cmap=cmap, vmin=-limit, vmax=limit)
         else:
             ax.imshow(image, cmap=cmap)
@@ -279,10 +343,19 @@ def plot_surface_path(f: Callable[[np.ndarray, np.ndarray], np.ndarray], path=No
         If ``path`` is not ``(steps, 2)`` with at least one step, or ``f`` returns
         an array of the wrong shape.
     """
+    if not callable(f):
+        raise TypeError(f"f must be a function f(X, Y) of two arrays, got {type(f).__name__}")
+    resolution = _resolution(resolution)
+    levels = integer(levels, "levels")
+    xlim, ylim = _limits(xlim, "xlim"), _limits(ylim, "ylim")
     if path is not None:
         path = _to_numpy(path, "path")
         if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
             raise ValueError(f"path must have shape (steps, 2) with steps ≥ 1, got {path.shape}")
+        bad = np.flatnonzero(~np.isfinite(path).all(axis=1))
+        if bad.size:
+            raise ValueError(f"path holds NaN or infinite values from step {bad[0]} on: the optimiser "
+                             "diverged (try a smaller learning rate), or cut the path before it")
 
     def default_range(column: int) -> tuple[float, float]:
         if path is None:
@@ -297,6 +370,8 @@ def plot_surface_path(f: Callable[[np.ndarray, np.ndarray], np.ndarray], path=No
     z = _to_numpy(f(gx, gy), "f(X, Y)")
     if z.shape != gx.shape:
         raise ValueError(f"f(X, Y) must return an array shaped like X ({gx.shape}), got {z.shape}")
+    if not np.isfinite(z).any():
+        raise ValueError("f(X, Y) is NaN or infinite everywhere on the grid: nothing to draw")
     ax = _axes(ax)
     ax.contour(gx, gy, z, levels=levels, cmap="viridis", linewidths=0.7)
     if path is not None:

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .arguments import integer
+from .arguments import fraction as _fraction
+from .arguments import integer, number
 
 
 def _pair(y_true, y_pred):
     import numpy as np
 
-    y_true = np.asarray(y_true, dtype=float).ravel()
-    y_pred = np.asarray(y_pred, dtype=float).ravel()
+    try:
+        y_true = np.asarray(y_true, dtype=float).ravel()
+        y_pred = np.asarray(y_pred, dtype=float).ravel()
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"y_true and y_pred must be numbers (ratings and predictions): {error}") from error
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred differ in length: {y_true.size} vs {y_pred.size}")
     if y_true.size == 0:
@@ -84,8 +88,8 @@ def validation_split(train, fraction: float = 0.1, seed: int = 0):
     """
     import numpy as np
 
-    if not 0 < fraction < 1:
-        raise ValueError(f"fraction must be strictly between 0 and 1, got {fraction!r}")
+    fraction = _fraction(fraction, "fraction")
+    seed = integer(seed, "seed", minimum=0)
     n_val = int(round(len(train) * fraction))
     if n_val == 0 or n_val == len(train):
         raise ValueError(f"{len(train)} ratings are too few for a {fraction:.0%} validation split")
@@ -117,6 +121,10 @@ def popular_items(ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float
         Item ids, most rated first (ties: higher mean rating, then smaller id).
     """
     integer(k, "k")
+    min_ratings = integer(min_ratings, "min_ratings", minimum=0)
+    if min_mean is not None:
+        min_mean = number(min_mean, "min_mean")
+    _require_columns(ratings, ("item_id", "rating"), "ratings")
     if len(ratings) == 0:
         raise ValueError("no ratings: cannot tell which items are popular")
     stats = ratings.groupby("item_id")["rating"].agg(["size", "mean"]).reset_index()
@@ -127,6 +135,15 @@ def popular_items(ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float
     return [int(i) for i in stats["item_id"].head(k)]
 
 
+def _require_columns(frame, columns, name: str) -> None:
+    if not hasattr(frame, "columns"):
+        raise TypeError(f"{name} must be a pandas DataFrame with the columns {list(columns)}, "
+                        f"got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks the column(s) {missing}")
+
+
 def _pairs(frame, name: str):
     import numpy as np
 
@@ -135,8 +152,12 @@ def _pairs(frame, name: str):
         if missing:
             raise ValueError(f"{name} lacks the column(s) {sorted(missing)}")
         return frame["user_id"].to_numpy(dtype=np.int64), frame["item_id"].to_numpy(dtype=np.int64)
-    users, items = frame
-    return np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64)
+    try:
+        users, items = frame
+        return np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be a DataFrame with user_id and item_id, or a (users, items) "
+                         f"pair of integer arrays: {error}") from error
 
 
 def ranking_metrics(scores, train_pairs, test_frame, k: int = 10, threshold: float = 4) -> dict:
@@ -175,20 +196,31 @@ def ranking_metrics(scores, train_pairs, test_frame, k: int = 10, threshold: flo
     ------
     ValueError
         If ``k`` is not a positive integer or larger than the number of items,
-        ``scores`` is not 2-D, the test set is empty or has no relevant rating,
-        or an id falls outside ``scores``.
+        ``scores`` is not 2-D or holds NaN, the test set is empty or has no relevant
+        rating, or an id falls outside ``scores``.
     """
     import numpy as np
 
     integer(k, "k")
-    scores = np.array(scores, dtype=float)  # a copy: training items are masked below
+    threshold = number(threshold, "threshold")
+    try:
+        scores = np.array(scores, dtype=float)  # a copy: training items are masked below
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"scores must be a 2-D array of numbers: {error}") from error
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D (users × items) array, got shape {scores.shape}")
     n_users, n_items = scores.shape
     if k > n_items:
         raise ValueError(f"k={k} is larger than the number of items ({n_items})")
+    n_nan = int(np.isnan(scores).sum())
+    if n_nan:
+        share = "all of them" if n_nan == scores.size else f"of {scores.size}"
+        raise ValueError(f"scores hold {n_nan} NaN value(s) ({share}): a ranking of NaN means nothing. "
+                         "Fix the model that produced them; to keep an item out of every list, "
+                         "give it -inf, not NaN")
     if test_frame is None or len(test_frame) == 0:
         raise ValueError("the test set is empty: there is nothing to rank against")
+    _require_columns(test_frame, ("user_id", "item_id", "rating"), "test_frame")
     test_users, test_items = _pairs(test_frame, "test_frame")
     train_users, train_items = _pairs(train_pairs, "train_pairs")
     for name, ids, size in (("user", test_users, n_users), ("item", test_items, n_items),
@@ -218,6 +250,35 @@ def ranking_metrics(scores, train_pairs, test_frame, k: int = 10, threshold: flo
         "ndcg": float((dcg / ideal).mean()),
         "users": int(len(users)),
     }
+
+
+def parse_user_id(value) -> int | None:
+    """Read what a reader typed (or passed) as a user id; None when it is not a whole number ≥ 0.
+
+    ``7``, ``7.0``, ``"7"``, ``" 7 "``, ``"7.0"`` and ``numpy.int64(7)`` all mean user 7.
+    ``"7.5"``, ``"abc"``, ``""``, ``None``, ``True``, ``-3``, NaN and lists are not user ids.
+    Whether the id is *known* is the caller's question (the cold-start answer).
+
+    Examples
+    --------
+    >>> parse_user_id(4.0), parse_user_id(" 12 "), parse_user_id("4.5"), parse_user_id(True)
+    (4, 12, None, None)
+    """
+    import math
+    import numbers
+
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # numpy and torch scalars
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    if not math.isfinite(value) or value != int(value) or value < 0:
+        return None
+    return int(value)
 
 
 def fold_summary(results, metrics: Iterable[str] | None = None):

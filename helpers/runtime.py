@@ -23,6 +23,8 @@ PROFILES = ("quick", "full")
 
 PROFILE_VARIABLE = "COURSE_PROFILE"
 DEFAULT_SEED = 0
+MAX_SEED = 2**32 - 1
+"""The largest seed NumPy accepts."""
 
 
 def nvidia_gpu_visible() -> bool:
@@ -64,9 +66,10 @@ def pick_device(prefer: str | None = None):
     Parameters
     ----------
     prefer
-        Force a device type (``"cpu"``, ``"cuda"``, ``"mps"``). Asking for one
-        that is not available raises ``RuntimeError`` rather than silently
-        falling back, so a reader who expects a GPU finds out at once.
+        Force a device type (``"cpu"``, ``"cuda"``, ``"mps"``, any case), a device with
+        its index (``"cuda:1"``) or a ``torch.device``. Asking for one that is not
+        available raises ``RuntimeError`` rather than silently falling back, so a
+        reader who expects a GPU finds out at once.
     """
     import torch
 
@@ -76,18 +79,36 @@ def pick_device(prefer: str | None = None):
         "cpu": True,
     }
     if prefer is not None:
-        if prefer not in available:
-            raise ValueError(f"Unknown device type {prefer!r}; choose one of {sorted(available)}.")
-        if not available[prefer]:
+        wanted = _requested_device(prefer, available)
+        if not available[wanted.type]:
             raise RuntimeError(
                 f"Device {prefer!r} was requested but is not available on this machine. "
                 "On Colab: Runtime → Change runtime type → GPU. Otherwise omit `prefer`."
             )
-        return torch.device(prefer)
+        if wanted.type == "cuda" and wanted.index is not None and wanted.index >= torch.cuda.device_count():
+            raise RuntimeError(f"Device {prefer!r} was requested but this machine has "
+                               f"{torch.cuda.device_count()} CUDA device(s), numbered from 0.")
+        return wanted
     for kind in ("cuda", "mps", "cpu"):
         if available[kind]:
             return torch.device(kind)
     raise AssertionError("unreachable: the CPU is always available")
+
+
+def _requested_device(prefer, available: dict):
+    """``prefer`` as a ``torch.device`` of a known type, or a ValueError naming the choices."""
+    import torch
+
+    if isinstance(prefer, torch.device):
+        wanted = prefer
+    else:
+        try:
+            wanted = torch.device(prefer.strip().lower())
+        except (AttributeError, RuntimeError, TypeError):  # not text, or not a device name
+            wanted = None
+    if wanted is None or wanted.type not in available:
+        raise ValueError(f"Unknown device type {prefer!r}; choose one of {sorted(available)}.")
+    return wanted
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> list[str]:
@@ -103,6 +124,8 @@ def seed_everything(seed: int = DEFAULT_SEED) -> list[str]:
         The names of the generators that were seeded, e.g. ``["python", "numpy", "torch"]``.
     """
     seed = integer(seed, "seed", minimum=0)
+    if seed > MAX_SEED:  # NumPy's limit; checked before any generator is seeded
+        raise ValueError(f"seed must be at most 2**32 - 1 = {MAX_SEED}, got {seed}")
     seeded = ["python"]
     random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)  # affects child processes only
@@ -125,7 +148,9 @@ def in_colab() -> bool:
 
 
 def package_version(name: str) -> str | None:
-    """Installed version of a distribution, read from metadata without importing it."""
+    """Installed version of a distribution, read from metadata without importing it; None if absent."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a distribution name such as 'torch', got {name!r}")
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -184,6 +209,7 @@ def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool =
         Print the environment report (the set-up cell does).
     """
     profile = get_profile()
+    seed = integer(seed, "seed", minimum=0)  # before the device: a typo costs no CUDA start-up
     chosen = pick_device(device)
     seed_everything(seed)
     if report:

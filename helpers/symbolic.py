@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arguments import number
 from .checks import Result
 
 __all__ = ["DerivativeCheck", "check_gradient", "check_jacobian", "sympy_to_torch"]
@@ -117,8 +118,12 @@ def _as_expressions(expr) -> tuple[list, tuple[int, ...]]:
     sp = _sympy()
     if isinstance(expr, sp.MatrixBase):
         expr = sp.Matrix(expr)  # also turns an explicit MatrixSymbol expression into entries
+        if expr.shape[0] * expr.shape[1] == 0:
+            raise ValueError(f"the Matrix is empty (shape {expr.shape}): there is nothing to differentiate")
         return list(expr), tuple(expr.shape)
     if isinstance(expr, (list, tuple)):
+        if not expr:
+            raise ValueError("the list of expressions is empty: there is nothing to differentiate")
         flat = [sp.sympify(e) for e in expr]
         if any(isinstance(e, sp.MatrixBase) for e in flat):
             raise TypeError("pass a SymPy Matrix, not a list of matrices")
@@ -179,8 +184,12 @@ def sympy_to_torch(expr, symbols: Sequence) -> Callable:
     def as_torch(*args):
         if len(args) != len(symbols):
             raise TypeError(f"expected {len(symbols)} argument(s) for {symbols}, got {len(args)}")
-        tensors = [a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=torch.float64)
-                   for a in args]
+        try:
+            tensors = [a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=torch.float64)
+                       for a in args]
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(f"the arguments must be numbers, arrays or tensors (one per symbol "
+                            f"{symbols}), got {[type(a).__name__ for a in args]}") from error
         floats = [t for t in tensors if t.is_floating_point()]
         dtype = floats[0].dtype if floats else torch.float64
         batch = torch.broadcast_shapes(*(t.shape for t in tensors))
@@ -268,6 +277,9 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
     import torch
 
     sp = _sympy()
+    rtol, atol = number(rtol, "rtol", low=0), number(atol, "atol", low=0)
+    if torch_fn is not None and not callable(torch_fn):
+        raise TypeError(f"torch_fn must be a function of one tensor, got {type(torch_fn).__name__}")
     flat, _ = _as_expressions(outputs)
     symbols = _check_symbols(symbols, flat)
     x0 = _as_point(point, len(symbols))
@@ -289,7 +301,11 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
 
     x = torch.tensor(x0, dtype=torch.float64)
     with torch.no_grad():
-        value = torch.as_tensor(torch_fn(x.clone()), dtype=torch.float64).reshape(-1)
+        value = torch_fn(x.clone())
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"torch_fn must return a torch tensor computed from its input, got "
+                        f"{type(value).__name__}: autograd cannot differentiate through numpy or Python numbers")
+    value = value.to(torch.float64).reshape(-1)
     if value.numel() != len(flat):
         raise ValueError(f"torch_fn returned {value.numel()} value(s), the expression has {len(flat)}")
     expected_value = _evaluate(flat, symbols, x0)
@@ -355,6 +371,9 @@ def check_gradient(expr, symbols: Sequence, point, *, gradient=None,
         raise TypeError("check_gradient takes a scalar expression; use check_jacobian for "
                         "a vector or matrix of outputs")
     jacobian = None
+    if isinstance(gradient, (str, bytes)):
+        raise TypeError("gradient must be a list of SymPy expressions, one per symbol, not a string "
+                        "(write e.g. [2*x, 3*y**2], or sympy.sympify the text first)")
     if gradient is not None:
         gradient = list(gradient) if not isinstance(gradient, sp.MatrixBase) else list(gradient)
         if len(gradient) != len(list(symbols)):

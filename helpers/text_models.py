@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .arguments import integer
+from .arguments import choice, integer
 
 MAX_CHARS = 10_000
 """Longer reviews are cut to this many characters (with a note) before any model sees them."""
@@ -70,11 +70,26 @@ def check_review(text, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
     text = text.strip()
     if not text:
         raise InvalidReview("the review is empty: type a sentence or two about a film")
+    if not any(_visible(character) for character in text):
+        raise InvalidReview("the review has no visible character (only control or zero-width "
+                            "characters): type a sentence or two about a film")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate, e.g. from a broken copy and paste
+        raise InvalidReview(f"the review holds a character that is not valid Unicode at position "
+                            f"{error.start}; retype or re-paste that part") from error
     notes = []
     if len(text) > max_chars:
         notes.append(f"the review has {len(text):,} characters; only the first {max_chars:,} were used")
         text = text[:max_chars]
     return text, notes
+
+
+def _visible(character: str) -> bool:
+    """Not white space, a control character or a zero-width format character (Unicode Cc, Cf)."""
+    import unicodedata
+
+    return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf")
 
 
 @dataclass
@@ -139,16 +154,28 @@ def classify_text(text, predictors: Mapping[str, Callable[[Sequence[str]], Seque
     -------
     Answer
     """
+    if predictors is not None and not isinstance(predictors, Mapping):
+        raise TypeError(f"predictors must be a dict of name → function, got {type(predictors).__name__}")
     if not predictors:
         raise ValueError("predictors is empty: give at least one name → function")
-    if len(classes) != 2:
-        raise ValueError(f"classes must be (negative, positive), got {classes!r}")
+    not_callable = [name for name, f in predictors.items() if not callable(f)]
+    if not_callable:
+        raise TypeError(f"predictors must map names to functions; {not_callable[0]!r} maps to a "
+                        f"{type(predictors[not_callable[0]]).__name__}")
+    if isinstance(classes, (str, bytes)) or len(classes) != 2:
+        raise ValueError(f"classes must be a pair of labels (negative, positive), got {classes!r}")
     try:
         text, notes = check_review(text, max_chars)
     except InvalidReview as error:
         return Answer(False, f"Cannot classify this input: {error}.")
-    if tokenize is not None and not tokenize(text):
-        notes.append("no word the models know was found; their answers are close to guesses")
+    if tokenize is not None:
+        try:
+            tokens = tokenize(text)
+        except Exception as error:  # the models may still answer: say so, do not stop
+            notes.append(f"the tokeniser failed on this text ({type(error).__name__}: {error})")
+        else:
+            if not tokens:
+                notes.append("no word the models know was found; their answers are close to guesses")
     predictions = []
     for name, predict in predictors.items():
         try:
@@ -219,8 +246,7 @@ def load_sentence_encoder(source: str = "auto", *, verbose: bool = True):
     RuntimeError
         When no source works; the message lists what each one said and what to install.
     """
-    if source not in ("auto", "hub", "package"):
-        raise ValueError(f"source must be 'auto', 'hub' or 'package', got {source!r}")
+    choice(source, "source", ("auto", "hub", "package"))
     try:
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging

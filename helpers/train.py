@@ -26,7 +26,7 @@ import math
 import time
 from collections.abc import Callable
 
-from .arguments import integer
+from .arguments import choice, integer, number
 
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
@@ -40,6 +40,11 @@ class History(dict):
 
     def __init__(self):
         super().__init__({key: [] for key in HISTORY_KEYS})
+        self.monitor: str | None = None  # what early stopping watched (see :func:`fit`)
+        self.best_epoch: int | None = None  # 1-based epoch where ``monitor`` was best
+        self.best_value: float | None = None
+        self.stopped_early = False  # patience ran out before ``epochs``
+        self.restored = False  # the best epoch's weights were loaded at the end
 
     @property
     def epochs(self) -> int:
@@ -52,6 +57,17 @@ class History(dict):
             raise ValueError(f"kind must be 'loss' or 'acc', got {kind!r}")
         return {key.replace("_", " "): values for key, values in self.items()
                 if key.endswith(kind) and values}
+
+
+def _as_tensor(values, name: str):
+    """``torch.as_tensor`` with a sentence instead of a traceback for text or ragged lists."""
+    import torch
+
+    try:
+        return torch.as_tensor(values)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{name} must be numbers (a tensor, a numpy array or a list of numbers), "
+                        f"got {type(values).__name__}: {error}") from error
 
 
 class TensorLoader:
@@ -81,7 +97,10 @@ class TensorLoader:
                  device=None, transform: Callable | None = None, drop_last: bool = False):
         import torch
 
-        x, y = torch.as_tensor(x), torch.as_tensor(y)
+        x, y = _as_tensor(x, "x"), _as_tensor(y, "y")
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError(f"x and y need a first (example) dimension; got shapes "
+                             f"{tuple(x.shape)} and {tuple(y.shape)}")
         if len(x) != len(y):
             raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}")
         if len(x) == 0:
@@ -108,12 +127,70 @@ class TensorLoader:
             yield (self.transform(x) if self.transform else x), self.y[index]
 
 
-def _check_loader(loader, name: str) -> None:
-    if loader is None or not hasattr(loader, "__iter__"):
-        raise TypeError(f"{name} must be an iterable of (x, y) batches (a DataLoader or "
-                        f"TensorLoader), got {type(loader).__name__}")
-    if hasattr(loader, "__len__") and len(loader) == 0:
-        raise ValueError(f"{name} is empty: it yields no batches")
+class LoaderError(ValueError):
+    """A loader that cannot be used as asked; ``history`` holds the epochs completed before it."""
+
+    def __init__(self, message: str, history: History | None = None):
+        super().__init__(message)
+        self.history = history
+
+
+def _known_length(loader) -> int | None:
+    """``len(loader)``, or None when it has none (a generator, an iterable-style ``DataLoader``)."""
+    try:
+        return len(loader)
+    except TypeError:  # DataLoader over an IterableDataset defines __len__ but raises TypeError
+        return None
+
+
+def _is_one_shot(loader) -> bool:
+    """True for an iterator (a generator, ``iter(...)``, ``map``): a second pass yields nothing.
+
+    Only ``__next__`` is looked at: calling ``iter()`` on a ``DataLoader`` to find
+    out would start its worker processes.
+    """
+    return hasattr(loader, "__next__")
+
+
+def _check_loader(loader, name: str, *, passes: int = 1) -> None:
+    """Refuse what cannot feed ``passes`` passes of ``(x, y)`` batches, before any training.
+
+    A re-iterable object (a ``DataLoader``, a :class:`TensorLoader`, a list of
+    batches, an iterable-style ``DataLoader``) is fine. A one-shot iterator
+    (a generator) is fine for one pass, but would silently be empty from the
+    second epoch on, after the first one had already changed the weights.
+    """
+    if loader is None or isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
+        raise TypeError(f"{name} must be an iterable of (x, y) batches (a DataLoader, a "
+                        f"TensorLoader or a list of (x, y) pairs), got {type(loader).__name__}")
+    if _known_length(loader) == 0:
+        raise LoaderError(f"{name} is empty: it yields no batches (is the data set empty, or "
+                          "batch_size larger than it with drop_last=True?)")
+    if passes > 1 and _is_one_shot(loader):
+        raise LoaderError(
+            f"{name} is a one-shot iterator ({type(loader).__name__}): it would be used up after "
+            f"the first of {passes} passes. Pass something that can be iterated again: a "
+            "torch DataLoader, a helpers.train.TensorLoader, or list(...) of the (x, y) batches.")
+
+
+def _pairs(loader, name: str):
+    """Yield the ``(x, y)`` batches of ``loader``, refusing anything else with a clear message."""
+    for batch in loader:
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            kind = (f"a {type(batch).__name__} of length {len(batch)}"
+                    if isinstance(batch, (tuple, list)) else f"a {type(batch).__name__}")
+            raise TypeError(f"{name} must yield (x, y) pairs (inputs and labels), got {kind}; "
+                            "a TensorDataset of (inputs, labels) gives such pairs")
+        x, y = batch
+        if not (hasattr(x, "to") and hasattr(y, "to")):
+            raise TypeError(f"{name} must yield torch tensors, got ({type(x).__name__}, "
+                            f"{type(y).__name__}); convert with torch.as_tensor or use TensorLoader")
+        if getattr(x, "ndim", 1) == 0 or getattr(y, "ndim", 1) == 0:
+            raise ValueError(f"{name} yielded a 0-d tensor; a batch needs a first (batch) dimension")
+        if len(x) != len(y):
+            raise ValueError(f"{name} yielded a batch of {len(x)} inputs and {len(y)} labels; "
+                             "they must have the same length")
+        yield x, y
 
 
 def _autocast(device, amp: bool):
@@ -146,6 +223,13 @@ def evaluate(model, loader, device=None, *, loss_fn=None, amp: bool | None = Non
     -------
     (float, float)
         Loss averaged over examples, and the fraction classified correctly.
+
+    Raises
+    ------
+    TypeError
+        If ``loader`` is not an iterable of ``(x, y)`` tensor pairs.
+    LoaderError
+        If it yields no batch (an empty loader, or a generator already used up).
     """
     import torch
     import torch.nn.functional as F
@@ -159,31 +243,43 @@ def evaluate(model, loader, device=None, *, loss_fn=None, amp: bool | None = Non
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     count = 0
-    with torch.no_grad():
-        for x, y in loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with _autocast(device, amp):
-                logits = model(x)
-            total_loss += loss_fn(logits.float(), y) * len(y)
-            correct += (logits.argmax(1) == y).sum()
-            count += len(y)
-    model.train(was_training)
+    try:
+        with torch.no_grad():
+            for x, y in _pairs(loader, "loader"):
+                x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+                with _autocast(device, amp):
+                    logits = model(x)
+                total_loss += loss_fn(logits.float(), y) * len(y)
+                correct += (logits.argmax(1) == y).sum()
+                count += len(y)
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise LoaderError("loader yielded no examples: it is empty, or a generator that was "
+                          "already used up (pass a DataLoader, a TensorLoader or a list of batches)")
     return total_loss.item() / count, correct.item() / count
+
+
+MONITORS = {"val_loss": "min", "val_acc": "max", "train_loss": "min", "train_acc": "max"}
+"""What early stopping may watch, and whether smaller or larger is better."""
 
 
 def fit(model, train_loader, *, epochs: int, optimizer, loss_fn=None, device=None, val_loader=None,
         scheduler=None, scheduler_step: str = "batch", progress: bool = True, amp: bool | None = None,
-        on_epoch_end: Callable | None = None) -> History:
-    """Train ``model`` for ``epochs`` passes over ``train_loader``.
+        on_epoch_end: Callable | None = None, patience: int | None = None, restore_best: bool = False,
+        monitor: str = "val_loss", min_delta: float = 0.0) -> History:
+    """Train ``model`` for up to ``epochs`` passes over ``train_loader``, optionally stopping early.
 
     Parameters
     ----------
     model
         A ``torch.nn.Module`` returning logits; it is moved to ``device``.
     train_loader
-        Iterable of ``(x, y)`` batches (``DataLoader`` or :class:`TensorLoader`).
+        Re-iterable ``(x, y)`` batches: a ``DataLoader`` (map- or iterable-style), a
+        :class:`TensorLoader` or a list of pairs. A generator is accepted for ``epochs=1``
+        only: it is used up after one pass.
     epochs
-        Number of passes (a positive integer).
+        Largest number of passes (a positive integer).
     optimizer
         A ``torch.optim.Optimizer`` over the model's parameters.
     loss_fn
@@ -201,77 +297,164 @@ def fit(model, train_loader, *, epochs: int, optimizer, loss_fn=None, device=Non
         bfloat16 autocast of the forward pass; default: on for CUDA, off elsewhere.
     on_epoch_end
         Called as ``on_epoch_end(history)`` after each epoch (e.g. a :class:`LivePlot`).
+    patience
+        Early stopping: stop once ``monitor`` has not improved (by more than
+        ``min_delta``) for this many epochs in a row. ``None`` (default) always runs
+        every epoch.
+    restore_best
+        At the end, load the weights of the epoch where ``monitor`` was best (the
+        optimizer's state is not rewound).
+    monitor
+        One of :data:`MONITORS`: ``"val_loss"`` (default, lower is better),
+        ``"val_acc"``, ``"train_loss"``, ``"train_acc"``.
+    min_delta
+        The smallest change of ``monitor`` that counts as an improvement.
 
     Returns
     -------
     History
-        One entry per epoch in each list.
+        One entry per completed epoch in each list; ``history.best_epoch`` (1-based) and
+        ``history.best_value`` say where ``monitor`` was best, ``history.stopped_early``
+        whether patience ran out, ``history.restored`` whether the best weights were loaded.
 
     Raises
     ------
     ValueError, TypeError
-        On a non-positive ``epochs``, an empty loader, a bad ``scheduler_step`` or an
-        optimizer that is not a ``torch.optim.Optimizer``.
+        Before any weight changes: a non-positive ``epochs`` or ``patience``, an empty
+        loader, a generator for several epochs, a validation metric to watch without
+        ``val_loader``, a bad ``scheduler_step`` or ``monitor``, or an optimizer that is
+        not a ``torch.optim.Optimizer``. An error during training carries the epochs
+        completed so far as ``error.history``.
     """
     import torch
     import torch.nn.functional as F
-    from tqdm.std import tqdm  # text on stderr: readable in the notebook, the site and a log
 
     epochs = integer(epochs, "epochs")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    if scheduler_step not in ("batch", "epoch"):
-        raise ValueError(f"scheduler_step must be 'batch' or 'epoch', got {scheduler_step!r}")
-    _check_loader(train_loader, "train_loader")
+    choice(scheduler_step, "scheduler_step", ("batch", "epoch"))
+    patience = None if patience is None else integer(patience, "patience")
+    restore_best = choice(restore_best, "restore_best", (True, False))
+    monitor = choice(monitor, "monitor", tuple(MONITORS))
+    min_delta = number(min_delta, "min_delta", low=0)
+    if (patience is not None or restore_best) and monitor.startswith("val") and val_loader is None:
+        raise ValueError(f"patience and restore_best watch {monitor!r}, which needs val_loader; "
+                         "pass val_loader=..., or monitor='train_loss'")
+    _check_loader(train_loader, "train_loader", passes=epochs)
     if val_loader is not None:
-        _check_loader(val_loader, "val_loader")
+        _check_loader(val_loader, "val_loader", passes=epochs)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     loss_fn = loss_fn or F.cross_entropy
     amp = device.type == "cuda" if amp is None else amp
     history = History()
-    for epoch in range(1, epochs + 1):
-        model.train()
-        start = time.perf_counter()
-        total_loss = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.long)
-        count = 0
-        bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, mininterval=1.0,
-                   leave=True, dynamic_ncols=False, ncols=90)
-        for step, (x, y) in enumerate(bar):
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with _autocast(device, amp):
-                logits = model(x)
-            loss = loss_fn(logits.float(), y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None and scheduler_step == "batch":
+    history.monitor = monitor
+    best_state, waited = None, 0
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            bar = _epoch_bar(train_loader, epoch, epochs, progress)
+            loss, acc = _train_epoch(model, bar, optimizer, loss_fn, device, amp,
+                                     scheduler if scheduler_step == "batch" else None, progress)
+            if scheduler is not None and scheduler_step == "epoch":
                 scheduler.step()
-            total_loss += loss.detach() * len(y)
-            correct += (logits.detach().argmax(1) == y).sum()
-            count += len(y)
-            if progress and step % 20 == 0:  # .item() waits for the GPU: not every step
-                bar.set_postfix(loss=f"{total_loss.item() / count:.3f}", acc=f"{correct.item() / count:.3f}",
-                                refresh=False)  # shown at the bar's next redraw (at most once a second)
-        if scheduler is not None and scheduler_step == "epoch":
-            scheduler.step()
-        history["train_loss"].append(total_loss.item() / count)
-        history["train_acc"].append(correct.item() / count)
-        if val_loader is not None:
-            val_loss, val_acc = evaluate(model, val_loader, device, loss_fn=loss_fn, amp=amp)
-            history["val_loss"].append(val_loss)
-            history["val_acc"].append(val_acc)
-        history["seconds"].append(time.perf_counter() - start)
-        if progress:
-            final = {"loss": f"{history['train_loss'][-1]:.3f}", "acc": f"{history['train_acc'][-1]:.3f}"}
+            history["train_loss"].append(loss)
+            history["train_acc"].append(acc)
             if val_loader is not None:
-                final["val_acc"] = f"{history['val_acc'][-1]:.3f}"
-            bar.set_postfix(final)
-        bar.close()
-        if on_epoch_end is not None:
-            on_epoch_end(history)
+                val_loss, val_acc = evaluate(model, val_loader, device, loss_fn=loss_fn, amp=amp)
+                history["val_loss"].append(val_loss)
+                history["val_acc"].append(val_acc)
+            history["seconds"].append(time.perf_counter() - start)
+            _close_bar(bar, history, progress)
+            if history[monitor]:
+                if _improved(history[monitor][-1], history.best_value, MONITORS[monitor], min_delta):
+                    history.best_epoch, history.best_value, waited = epoch, history[monitor][-1], 0
+                    if restore_best:  # a copy on the same device: a few MB for a course model
+                        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                else:
+                    waited += 1
+            if on_epoch_end is not None:
+                on_epoch_end(history)
+            if patience is not None and waited >= patience and epoch < epochs:
+                history.stopped_early = True
+                if progress:
+                    print(f"early stop after epoch {epoch}: {monitor} has not improved for "
+                          f"{patience} epoch(s); best {history.best_value:.4f} at epoch "
+                          f"{history.best_epoch}")
+                break
+    except (Exception, KeyboardInterrupt) as error:  # keep what was learnt, even when interrupted
+        try:
+            error.history = history  # in a notebook: sys.last_value.history
+        except AttributeError:  # an exception type that takes no attributes
+            pass
+        if hasattr(error, "add_note"):  # Python 3.11+
+            error.add_note(f"helpers.train.fit: the history of the {history.epochs} completed "
+                           "epoch(s) is in this exception's .history")
+        raise
+    if restore_best and best_state is not None:
+        model.load_state_dict(best_state)
+        history.restored = True
+        if progress and history.best_epoch != history.epochs:
+            print(f"restored the weights of epoch {history.best_epoch} "
+                  f"({monitor} {history.best_value:.4f})")
     return history
+
+
+def _improved(value: float, best: float | None, mode: str, min_delta: float) -> bool:
+    """Whether ``value`` beats ``best`` by more than ``min_delta`` (NaN never does)."""
+    if not math.isfinite(value):
+        return False
+    if best is None:
+        return True
+    return value < best - min_delta if mode == "min" else value > best + min_delta
+
+
+def _epoch_bar(loader, epoch: int, epochs: int, progress: bool):
+    from tqdm.std import tqdm  # text on stderr: readable in the notebook, the site and a log
+
+    return tqdm(loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, mininterval=1.0,
+                leave=True, dynamic_ncols=False, ncols=90, total=_known_length(loader))
+
+
+def _train_epoch(model, bar, optimizer, loss_fn, device, amp, batch_scheduler, progress):
+    """One pass of forward, loss, backward, step; returns the mean loss and accuracy."""
+    import torch
+
+    model.train()
+    total_loss = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    count = 0
+    for step, (x, y) in enumerate(_pairs(bar, "train_loader")):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with _autocast(device, amp):
+            logits = model(x)
+        loss = loss_fn(logits.float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if batch_scheduler is not None:
+            batch_scheduler.step()
+        total_loss += loss.detach() * len(y)
+        correct += (logits.detach().argmax(1) == y).sum()
+        count += len(y)
+        if progress and step % 20 == 0:  # .item() waits for the GPU: not every step
+            bar.set_postfix(loss=f"{total_loss.item() / count:.3f}",
+                            acc=f"{correct.item() / count:.3f}",
+                            refresh=False)  # shown at the bar's next redraw (at most once a second)
+    if count == 0:
+        bar.close()
+        raise LoaderError("train_loader yielded no examples in this epoch: it is empty, or it "
+                          "cannot be iterated twice (pass a DataLoader, a TensorLoader or a list)")
+    return total_loss.item() / count, correct.item() / count
+
+
+def _close_bar(bar, history: History, progress: bool) -> None:
+    if progress:
+        final = {"loss": f"{history['train_loss'][-1]:.3f}", "acc": f"{history['train_acc'][-1]:.3f}"}
+        if history["val_acc"]:
+            final["val_acc"] = f"{history['val_acc'][-1]:.3f}"
+        bar.set_postfix(final)
+    bar.close()
 
 
 def predict(model, x, device=None, batch_size: int = 1024):
@@ -296,7 +479,7 @@ def predict(model, x, device=None, batch_size: int = 1024):
     import torch
 
     batch_size = integer(batch_size, "batch_size")
-    x = torch.as_tensor(x)
+    x = _as_tensor(x, "x")
     if x.ndim == 0 or len(x) == 0:
         raise ValueError("x must hold at least one example")
     device = torch.device(device) if device is not None else next(model.parameters()).device

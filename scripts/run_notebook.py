@@ -35,8 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def code_cells(path: Path) -> list[dict]:
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    """The notebook's code cells, sources joined; ValueError if the file is not a notebook."""
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a Jupyter notebook (nbformat 4 JSON): "
+                         f"{type(error).__name__}: {error}") from error
     for cell in cells:
         if isinstance(cell["source"], list):
             cell["source"] = "".join(cell["source"])
@@ -97,6 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in args.notebooks if not p.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    not_notebooks = []
+    for path in args.notebooks:
+        try:
+            code_cells(path)
+        except ValueError as error:
+            not_notebooks.append(str(error))
+    if not_notebooks:
+        parser.error("; ".join(not_notebooks))
+    # checked now, not after an hour of notebooks whose results would then be lost
+    if args.report and not args.report.parent.is_dir():
+        parser.error(f"--report: the folder {args.report.parent} does not exist")
     results = []
     for path in args.notebooks:
         with tempfile.TemporaryDirectory() as scratch:

@@ -10,14 +10,14 @@ from helpers import bpmf
 
 
 def low_rank_ratings(num_users=60, num_items=50, dim=3, density=0.5, noise=0.1, seed=0):
-    """Synthetic ratings mu + b_u + b_i + p_u.q_i + noise on a random share of the cells."""
+    """Synthetic ratings mu + b_u + b_i + p_u.q_i + noise on a random share of the cells, clipped to 1–5."""
     rng = np.random.default_rng(seed)
     p, q = rng.normal(0, 0.6, (num_users, dim)), rng.normal(0, 0.6, (num_items, dim))
     b_u, b_i = rng.normal(0, 0.3, num_users), rng.normal(0, 0.3, num_items)
     full = 3.0 + b_u[:, None] + b_i[None, :] + p @ q.T
     observed = rng.random((num_users, num_items)) < density
     users, items = np.nonzero(observed)
-    ratings = full[users, items] + rng.normal(0, noise, len(users))
+    ratings = np.clip(full[users, items] + rng.normal(0, noise, len(users)), 1, 5)  # stars, like MovieLens
     return users, items, ratings, full, observed
 
 
@@ -142,3 +142,49 @@ def test_rating_matrix_is_dense_mask_and_values():
     mask, values = bpmf.rating_matrix([0, 2], [1, 0], [4.0, 2.0], 3, 2)
     assert mask.tolist() == [[0, 1], [0, 0], [1, 0]]
     assert values.tolist() == [[0, 4], [0, 0], [2, 0]]
+
+
+@pytest.mark.parametrize("bad", [1e6, 0.0, -5.0, 5.5])
+def test_ratings_off_the_scale_are_refused_with_the_scale_named(bad):
+    model = bpmf.BayesianMF(5, 5, dim=2, num_samples=3, burn_in=1)
+    with pytest.raises(ValueError, match=r"rating scale 1–5 \(rating_range\).*rating_range=\(lowest, highest\)"):
+        model.fit([0, 1, 2], [0, 1, 2], [3.0, 4.0, bad])
+    with pytest.raises(ValueError, match="validation ratings must lie on the rating scale"):
+        model.fit([0, 1], [0, 1], [3.0, 4.0], validation=([0], [1], [bad]))
+
+
+def test_another_rating_scale_is_accepted_and_predictions_are_clipped_to_it():
+    model = bpmf.BayesianMF(3, 3, dim=1, num_samples=4, burn_in=1, rating_range=(0.5, 10))
+    model.fit([0, 1, 2, 0], [0, 1, 2, 2], [0.5, 10.0, 7.0, 9.5])
+    pred = model.score_all().numpy()
+    assert pred.min() >= 0.5 and pred.max() <= 10 and "0.5–10" in repr(model)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(rating_range=(5, 1)), "lowest < highest"),
+    (dict(rating_range=5), "a \\(lowest, highest\\) pair"),
+    (dict(rating_range=(1, float("nan"))), "the highest rating must be a finite number"),
+    (dict(seed=-1), "seed must be a non-negative integer"),
+    (dict(seed=2.5), "seed must be a non-negative integer"),
+    (dict(device="gpu"), "device must be a torch device"),
+    (dict(dtype=torch.int64), "floating torch dtype"),
+    (dict(dtype="float64"), "floating torch dtype"),
+])
+def test_bayesian_mf_refuses_bad_scale_seed_device_and_dtype(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        bpmf.BayesianMF(5, 5, **kwargs)
+
+
+def test_a_cuda_device_without_a_gpu_says_so():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        bpmf.BayesianMF(5, 5, device="cuda")
+
+
+def test_a_malformed_validation_set_is_named():
+    model = bpmf.BayesianMF(5, 5, dim=2, num_samples=3, burn_in=1)
+    with pytest.raises(ValueError, match="validation must be a \\(users, items, ratings\\) triple"):
+        model.fit([0, 1], [0, 1], [3.0, 4.0], validation=([0], [1]))
+    with pytest.raises(ValueError, match="non-empty and finite"):
+        model.fit([0, 1], [0, 1], [3.0, 4.0], validation=([0], [1], [float("nan")]))

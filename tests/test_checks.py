@@ -63,3 +63,31 @@ def test_check_function_reports_the_failing_input_and_exceptions():
 def test_results_render_in_notebooks():
     assert "#1a7f37" in checks.check_equal(1, 1)._repr_html_()
     assert "&lt;" in checks.check_equal("<", ">")._repr_html_()
+
+
+@pytest.mark.parametrize(("answer", "expected", "passed"), [
+    (np.array([1, 2]), np.array([1, 2]), True),  # was: "truth value of an array is ambiguous"
+    (np.array([1, 2]), [1, 3], False),
+    (torch.tensor([1, 2]), [1, 2], True),
+    (np.array([1, 2]), [[1, 2]], False),  # same numbers, another shape
+    ((3, 4), (3, 4), True),
+    (float("nan"), float("nan"), True),  # was ❌ "expected nan, got nan"
+    ("abc", np.array([1]), False),
+])
+def test_check_equal_compares_arrays_and_tensors_element_wise(answer, expected, passed):
+    assert bool(checks.check_equal(answer, expected)) is passed
+
+
+def test_check_function_refuses_no_inputs_and_reports_non_numbers():
+    with pytest.raises(ValueError, match="inputs is empty"):  # was ✅ for any function
+        checks.check_function(abs, abs, [])
+    with pytest.raises(TypeError, match="inputs must be a list"):
+        checks.check_function(abs, abs, 5)
+    result = checks.check_function(lambda v: "x", abs, [1])  # was a TypeError out of the checker
+    assert not result and "returned str 'x'" in result.message
+
+
+@pytest.mark.parametrize("tolerance", [{"rtol": -1}, {"atol": float("nan")}, {"rtol": "0.1"}])
+def test_tolerances_must_be_non_negative_numbers(tolerance):
+    with pytest.raises(ValueError, match="tol must be a finite number ≥ 0"):
+        checks.check_close(1.0, 1.0, **tolerance)

@@ -86,3 +86,35 @@ def test_bad_arguments_are_refused(env, tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path / "x.pt"), "--global-batch", "0"],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "--global-batch must be at least 1" in done.stderr
+
+
+def load_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_mnist_ddp", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--n-train", "0"], "--n-train must be at least 1, got 0"),  # was: silently the whole set
+    (["--n-test", "-5"], "--n-test must be at least 1"),
+    (["--steps", "0"], "--steps must be at least 1"),  # was: one step anyway
+    (["--seed", "-1"], "--seed must be a non-negative integer"),
+    (["--lr", "0"], "--lr must be a positive number"),
+    (["--lr", "nan"], "--lr must be a positive number"),
+])
+def test_arguments_are_checked_before_any_data_is_loaded(arguments, message, tmp_path, capsys):
+    script = load_script()
+    with pytest.raises(SystemExit) as stop:
+        script.parse_args(["--out", str(tmp_path / "x.pt"), *arguments])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_cuda_without_a_gpu_is_refused_at_once(tmp_path, capsys):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(SystemExit):
+        load_script().parse_args(["--out", str(tmp_path / "x.pt"), "--device", "cuda"])
+    assert "no CUDA GPU is visible" in capsys.readouterr().err

@@ -92,3 +92,29 @@ def test_draw_renders_the_titled_diagram_from_a_given_notebook():
 def test_colab_uses_the_same_mermaid_as_the_site():
     lock = json.loads((ROOT / "package.json").read_text())
     assert lock["dependencies"]["mermaid"] == diagrams.MERMAID_VERSION
+
+
+# --- odd arguments ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", [
+    lambda: diagrams.mermaid_blocks(None),
+    lambda: diagrams.mermaid_blocks(123),
+    lambda: diagrams.diagram_title(None),
+    lambda: diagrams.mermaid_html(None),
+])
+def test_text_arguments_that_are_not_text_are_named(call):
+    with pytest.raises(TypeError, match="must be text"):
+        call()
+
+
+@pytest.mark.parametrize("notebook", [{"cells": "abc"}, {"cells": ["abc"]}, {"cells": None}])
+def test_a_malformed_notebook_is_named(notebook):
+    with pytest.raises(ValueError, match="expected a notebook"):
+        diagrams.notebook_diagrams(notebook)
+
+
+@pytest.mark.parametrize("title", [None, "", "  ", 3])
+def test_a_missing_title_does_not_pick_an_untitled_diagram(title):
+    with pytest.raises(TypeError, match="title must be"):  # None used to return the untitled one
+        diagrams.find_diagram(["graph TD\n  A --> B"], title)

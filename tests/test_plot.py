@@ -138,3 +138,86 @@ def test_import_does_not_pull_in_matplotlib_pyplot_at_module_level():
     names = {alias.name for node in top_level for alias in node.names}
     names |= {node.module for node in top_level if isinstance(node, ast.ImportFrom) and node.module}
     assert not any(n.startswith(("matplotlib", "torch", "tensorflow", "sympy")) for n in names)
+
+
+# --- odd arguments: a sentence, never a raw matplotlib/numpy traceback or a silent wrong plot ---
+
+
+def linear_labels(points):
+    return (points[:, 0] > 0).astype(int)
+
+
+BLOBS = np.array([[-1.0, 0.0], [1.0, 0.5], [-0.5, -1.0], [0.7, 1.0]])
+LABELS = np.array([0, 1, 0, 1])
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"resolution": 2.5}, ValueError, "resolution must be an integer ≥ 2"),
+    ({"resolution": "a"}, ValueError, "resolution must be an integer ≥ 2"),
+    ({"resolution": 10**5}, ValueError, "resolution must be at most 2000"),  # was a 74 GiB MemoryError
+    ({"margin": float("nan")}, ValueError, "margin must be a finite number ≥ 0"),
+    ({"X": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "n ≥ 1"),
+    ({"X": np.full((4, 2), np.nan)}, ValueError, "X holds NaN"),
+    ({"y": LABELS + 0.5}, ValueError, "y must be class labels"),
+    ({"predict_fn": lambda p: np.full(len(p), 0.37)}, ValueError, "class labels.*argmax"),
+    ({"predict_fn": lambda p: np.full(len(p), np.nan)}, ValueError, "class labels"),
+    ({"predict_fn": None}, TypeError, "predict_fn must be a function"),
+])
+def test_decision_boundary_names_each_bad_argument(kwargs, error, message):
+    args = {"predict_fn": linear_labels, "X": BLOBS, "y": LABELS, **kwargs}
+    with pytest.raises(error, match=message):
+        plot.plot_decision_boundary(args.pop("predict_fn"), args.pop("X"), args.pop("y"), **args)
+
+
+def test_plot_history_of_a_fit_without_validation_points_to_curves():
+    from helpers.train import History
+
+    history = History()
+    history["train_loss"].append(0.5)
+    with pytest.raises(ValueError, match=r"history.curves\('loss'\)"):
+        plot.plot_history(history)
+    with pytest.raises(ValueError, match="logy=True needs positive values"):
+        plot.plot_history({"loss": [1.0, 0.0]}, logy=True)
+
+
+@pytest.mark.parametrize(("images", "kwargs", "error", "message"), [
+    (np.zeros((2, 3, 3)), {"ncols": 2.5}, ValueError, "ncols must be a positive integer"),
+    (np.zeros((2, 3, 3)), {"ncols": True}, ValueError, "ncols must be a positive integer"),
+    (np.zeros((2, 3, 3)), {"ncols": "4"}, ValueError, "ncols must be a positive integer"),
+    (np.zeros((2, 3, 3)), {"size": -1}, ValueError, "size must be a finite number > 0"),
+    (np.zeros((2, 3, 3)), {"titles": "ab"}, TypeError, "one title per image"),  # was one letter each
+    (np.zeros((2, 3, 3)), {"titles": 5}, TypeError, "one title per image"),
+    (np.zeros((10_000, 2, 2)), {}, ValueError, "show at most 400"),
+    ([np.zeros((0, 0))], {}, ValueError, "image 0 is empty"),
+    (np.zeros((5, 784)), {}, ValueError, "reshape"),
+])
+def test_show_images_names_each_bad_argument(images, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot.show_images(images, **kwargs)
+
+
+def test_show_images_symmetric_survives_an_all_nan_image():
+    fig = plot.show_images(np.full((1, 3, 3), np.nan), symmetric=True)
+    image = fig.axes[0].images[0]
+    assert image.norm.vmin == -1 and image.norm.vmax == 1
+
+
+def bowl(x, y):
+    return x**2 + y**2
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"levels": 0}, ValueError, "levels must be a positive integer"),
+    ({"resolution": 1}, ValueError, "resolution must be an integer ≥ 2"),
+    ({"xlim": 5}, ValueError, "xlim must be a \\(low, high\\) pair"),
+    ({"xlim": (1, 1)}, ValueError, "low < high"),
+    ({"ylim": (0, float("nan"))}, ValueError, "ylim\\[1\\] must be a finite number"),
+    ({"path": [[0, 0], [1, 1], [np.nan, 1]]}, ValueError, "from step 2 on: the optimiser diverged"),
+    ({"path": [[0, 0], [np.inf, 1]]}, ValueError, "from step 1 on"),
+    ({"f": lambda x, y: np.nan * x}, ValueError, "NaN or infinite everywhere"),
+    ({"f": "x**2"}, TypeError, "f must be a function"),
+])
+def test_surface_path_names_each_bad_argument(kwargs, error, message):
+    args = {"f": bowl, **kwargs}
+    with pytest.raises(error, match=message):
+        plot.plot_surface_path(args.pop("f"), **args)

@@ -149,3 +149,70 @@ def test_import_stays_light():
     code = "import sys, helpers.recommend; print(any(m in sys.modules for m in ('torch', 'tensorflow')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("nan_rows", "message"), [(slice(None), "all of them"), (0, "NaN value")])
+def test_ranking_metrics_refuses_nan_scores_instead_of_ranking_them(nan_rows, message):
+    scores = SCORES.copy()
+    scores[nan_rows] = np.nan  # was: zeros for every metric, as if the model ranked badly
+    with pytest.raises(ValueError, match=f"scores hold .*{message}.*-inf, not NaN"):
+        recommend.ranking_metrics(scores, TRAIN, TEST, k=2)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"threshold": "4"}, "threshold must be a finite number"),
+    ({"threshold": float("nan")}, "threshold must be a finite number"),
+    ({"scores": [["a", "b"]]}, "scores must be a 2-D array of numbers"),
+    ({"train_pairs": (np.array([0]),)}, "train_pairs must be a DataFrame"),
+    ({"test_frame": [(0, 1, 5)]}, "test_frame must be a pandas DataFrame"),
+    ({"test_frame": frame([(0, 1, 5)]).drop(columns="rating")}, "lacks the column.*rating"),
+])
+def test_ranking_metrics_names_each_malformed_argument(kwargs, message):
+    args = {"scores": SCORES, "train_pairs": TRAIN, "test_frame": TEST, "k": 2, **kwargs}
+    with pytest.raises((TypeError, ValueError), match=message):
+        recommend.ranking_metrics(**args)
+
+
+@pytest.mark.parametrize(("fraction", "seed", "message"), [
+    (1, 0, r"fraction must be a finite number in \(0, 1\), got 1"),
+    (float("nan"), 0, "fraction must be a finite number"),
+    ("0.1", 0, "fraction must be a finite number"),
+    (0.1, -1, "seed must be a non-negative integer"),
+    (0.1, 1.5, "seed must be a non-negative integer"),
+])
+def test_validation_split_checks_fraction_and_seed(fraction, seed, message):
+    with pytest.raises(ValueError, match=message):
+        recommend.validation_split(frame([(1, 1, 3)] * 20), fraction, seed=seed)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"k": -1}, ValueError, "k must be a positive integer, got -1"),
+    ({"min_ratings": -2}, ValueError, "min_ratings must be a non-negative integer"),
+    ({"min_mean": "4"}, ValueError, "min_mean must be a finite number"),
+    ({"ratings": [(1, 2, 3)]}, TypeError, "must be a pandas DataFrame"),
+    ({"ratings": frame([(1, 2, 3)]).drop(columns="rating")}, ValueError, "lacks the column"),
+])
+def test_popular_items_checks_its_arguments(kwargs, error, message):
+    args = {"ratings": frame([(1, 10, 5)]), "k": 3, **kwargs}
+    with pytest.raises(error, match=message):
+        recommend.popular_items(**args)
+
+
+def test_error_metrics_refuse_text_with_a_sentence():
+    with pytest.raises(ValueError, match="must be numbers"):
+        recommend.rmse(["a", "b"], [1, 2])
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    (4, 4), (4.0, 4), ("4", 4), (" 4 ", 4), ("4.0", 4), (np.int64(4), 4), (np.float32(4.0), 4),
+    ("4.5", None), (4.5, None), ("abc", None), ("", None), (None, None), (True, None), (-3, None),
+    (float("nan"), None), ("inf", None), ([4], None), ("1e400", None),
+])
+def test_parse_user_id_reads_whole_numbers_however_typed(typed, expected):
+    assert recommend.parse_user_id(typed) == expected
+
+
+def test_the_doctests_of_the_module_hold():
+    import doctest
+
+    assert doctest.testmod(recommend).failed == 0

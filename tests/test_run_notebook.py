@@ -60,3 +60,17 @@ def test_the_first_failing_cell_stops_its_notebook_and_is_named(tmp_path):
 def test_a_missing_notebook_is_a_usage_error(tmp_path):
     result = run(tmp_path / "nowhere.ipynb")
     assert result.returncode == 2 and "no such notebook" in result.stderr
+
+
+def test_a_file_that_is_not_a_notebook_is_a_usage_error(tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json")
+    result = run(broken)
+    assert result.returncode == 2 and "is not a Jupyter notebook" in result.stderr
+
+
+def test_a_report_folder_that_does_not_exist_is_refused_before_running(tmp_path):
+    good = notebook(tmp_path / "good.ipynb", ("print('ran')", []))
+    result = run(good, "--report", tmp_path / "no" / "such" / "report.json")
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert "ran" not in result.stdout  # refused before running: nothing computed is then lost

@@ -102,3 +102,43 @@ def test_import_helpers_is_fast_and_imports_no_framework():
             for _ in range(3)]
     assert min(seconds for seconds, _ in runs) < 0.5
     assert all(frameworks == [] for _, frameworks in runs)
+
+
+@pytest.mark.parametrize("prefer", ["CPU", " cpu ", "cpu:0", torch.device("cpu")])
+def test_pick_device_reads_any_spelling_of_a_device(prefer):
+    assert runtime.pick_device(prefer).type == "cpu"  # was "Unknown device type"
+
+
+@pytest.mark.parametrize("prefer", ["gpu", 5, "meta", "cuda:x", ""])
+def test_pick_device_names_the_choices_for_anything_else(prefer):
+    with pytest.raises(ValueError, match=r"Unknown device type.*\['cpu', 'cuda', 'mps'\]"):
+        runtime.pick_device(prefer)
+
+
+def test_a_seed_beyond_numpys_range_is_refused_before_anything_is_seeded():
+    import random
+
+    random.seed(123)
+    state = random.getstate()
+    with pytest.raises(ValueError, match="seed must be at most 2\\*\\*32 - 1"):
+        runtime.seed_everything(2**40)  # was numpy's error after Python's generator was reseeded
+    assert random.getstate() == state
+    assert runtime.seed_everything(runtime.MAX_SEED)[:2] == ["python", "numpy"]
+
+
+@pytest.mark.parametrize("name", ["", None, 3])
+def test_package_version_needs_a_name(name):
+    with pytest.raises(ValueError, match="distribution name"):
+        runtime.package_version(name)
+
+
+def test_setup_checks_the_seed_first():
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, got -1"):
+        runtime.setup(-1, report=False)
+
+
+@pytest.mark.parametrize("value", ["bogus", "Quick-ish", "1"])
+def test_an_unknown_profile_names_the_allowed_ones(value):
+    with pytest.raises(ValueError, match=rf"COURSE_PROFILE='{value}' is not a profile.*quick, full"):
+        runtime.get_profile({"COURSE_PROFILE": value})  # never silently "quick"
+    assert runtime.get_profile({"COURSE_PROFILE": " FULL "}) == "full"

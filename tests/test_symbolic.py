@@ -133,3 +133,40 @@ def test_import_helpers_does_not_import_sympy_or_torch():
     code = "import sys, helpers.symbolic; print('sympy' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# --- odd arguments: a sentence instead of a traceback or a misleading ❌ -------------------------
+
+
+def test_a_gradient_given_as_text_is_refused_not_read_letter_by_letter():
+    x = sp.Symbol("x")
+    with pytest.raises(TypeError, match="not a string"):  # was "gradient has 3 entries"
+        symbolic.check_gradient(x**2, [x], [1.0], gradient="2*x")
+
+
+def test_a_torch_fn_returning_numpy_is_named_not_reported_as_a_zero_derivative():
+    x = sp.Symbol("x")
+    with pytest.raises(TypeError, match="must return a torch tensor"):  # was ❌ "autograd 0"
+        symbolic.check_jacobian(sp.Matrix([x**2]), [x], [1.0],
+                                torch_fn=lambda v: np.array([float(v[0]) ** 2]))
+    with pytest.raises(TypeError, match="torch_fn must be a function"):
+        symbolic.check_jacobian(sp.Matrix([x]), [x], [1.0], torch_fn="x")
+
+
+@pytest.mark.parametrize("outputs", [sp.Matrix([]), []])
+def test_nothing_to_differentiate_is_named(outputs):
+    with pytest.raises(ValueError, match="empty"):
+        symbolic.check_jacobian(outputs, [sp.Symbol("x")], [1.0])
+
+
+@pytest.mark.parametrize("tolerance", [{"rtol": -1}, {"rtol": "a"}, {"atol": float("nan")}])
+def test_tolerances_must_be_non_negative_numbers(tolerance):
+    x = sp.Symbol("x")
+    with pytest.raises(ValueError, match="tol must be a finite number ≥ 0"):
+        symbolic.check_gradient(x**2, [x], [1.0], **tolerance)
+
+
+def test_a_converted_function_called_with_text_says_what_it_takes():
+    x = sp.Symbol("x")
+    with pytest.raises(TypeError, match="must be numbers, arrays or tensors"):
+        symbolic.sympy_to_torch(x**2, [x])("a")

@@ -141,3 +141,43 @@ def test_load_sentence_encoder_hub_only_fails_clearly_when_offline(monkeypatch, 
     monkeypatch.setattr(text_models, "hub_reachable", lambda *a, **k: False)
     with pytest.raises(RuntimeError, match="could not be loaded.*pip install"):
         text_models.load_sentence_encoder("hub", verbose=False)
+
+
+# --- odd inputs: refused with a sentence, never classified as if they were a review -------------
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("\u200b\u200b", "no visible character"),  # zero-width spaces: was "classified"
+    ("\x00\x07", "no visible character"),
+    ("good \ud800 film", "not valid Unicode at position 5"),  # a lone surrogate breaks tokenisers
+])
+def test_invisible_or_broken_text_is_not_a_review(text, message):
+    with pytest.raises(text_models.InvalidReview, match=message):
+        text_models.check_review(text)
+    answer = text_models.classify_text(text, {"m": lambda texts: [0.9]})
+    assert not answer.ok and message.split(" at ")[0] in answer.message
+
+
+def test_emoji_and_chinese_reviews_are_visible_text():
+    assert text_models.check_review("👍")[0] == "👍"
+    assert text_models.check_review(" 很好看 ")[0] == "很好看"
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"predictors": [lambda texts: [0.9]]}, TypeError, "dict of name → function"),
+    ({"predictors": {"m": 0.9}}, TypeError, "'m' maps to a float"),
+    ({"classes": "ab"}, ValueError, "pair of labels"),  # was labels 'a' and 'b'
+])
+def test_classify_text_names_a_bad_setup(kwargs, error, message):
+    args = {"predictors": {"m": lambda texts: [0.9]}, **kwargs}
+    with pytest.raises(error, match=message):
+        text_models.classify_text("a fine film", **args)
+
+
+def test_a_tokeniser_that_fails_becomes_a_note_not_a_traceback():
+    def broken(text):
+        raise UnicodeError("cannot encode")
+
+    answer = text_models.classify_text("a fine film", {"m": lambda texts: [0.9]}, tokenize=broken)
+    assert answer.ok and answer.predictions[0].label == "positive"
+    assert any("tokeniser failed" in note for note in answer.notes)

@@ -110,3 +110,138 @@ def test_importing_helpers_vision_does_not_import_pillow_or_torch():
     code = "import sys, helpers.vision; print('PIL' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# --- odd pictures: huge, channel-first, 16-bit, float; ink_threshold -------------------------
+
+
+def digit_correlation(y: np.ndarray) -> float:
+    reference = vision.to_mnist(mnist_like_digit(), invert=False)
+    return float(np.corrcoef(reference.ravel().astype(float), y.ravel().astype(float))[0, 1])
+
+
+def test_a_picture_beyond_pillows_bomb_limit_is_refused_with_a_message():
+    huge = png_bytes(Image.new("1", (20_000, 20_000), 1))  # 400 megapixels, 90 kB as a PNG
+    with pytest.raises(vision.ImageError, match="too large.*megapixels"):
+        vision.to_mnist(huge)  # was a raw DecompressionBombError
+
+
+def test_pictures_over_max_pixels_are_refused_before_decoding(monkeypatch):
+    monkeypatch.setattr(vision, "MAX_PIXELS", 100 * 100)
+    with pytest.raises(vision.ImageError, match="200 × 200 pixels.*refused"):
+        vision.to_mnist(png_bytes(Image.new("L", (200, 200), 255)))
+    with pytest.raises(vision.ImageError, match="megapixels are refused"):
+        vision.to_mnist(np.zeros((200, 200)))
+
+
+def enlarged_digit(side: int) -> Image.Image:
+    """The test digit drawn dark on white paper, ``side`` pixels square."""
+    return Image.fromarray(255 - mnist_like_digit()).resize((side, side), Image.Resampling.BILINEAR)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_large_pictures_are_reduced_before_the_grey_levels_are_computed(monkeypatch, fmt):
+    seen = []
+    grey = vision._grey
+    monkeypatch.setattr(vision, "_grey", lambda image: seen.append(image.size) or grey(image))
+    y = vision.to_mnist(png_bytes(enlarged_digit(2400), fmt))
+    assert max(seen[0]) < 2 * vision.WORKING_SIDE  # was (2400, 2400): float64 copies of it all
+    assert digit_correlation(y) > 0.9
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale():
+    image = vision.open_image(png_bytes(enlarged_digit(4096), "JPEG"))
+    assert image.size == (512, 512)  # Image.draft decodes at 1/8 scale: 4096 / 8
+
+
+def test_the_exif_orientation_is_applied_once_after_reduction():
+    picture = enlarged_digit(1200).transpose(Image.Transpose.ROTATE_90)  # stored sideways
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 270° to show": undoes the 90° above
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif)
+    assert digit_correlation(vision.to_mnist(buffer.getvalue())) > 0.9
+
+
+@pytest.mark.parametrize("layout", ["chw3", "chw1", "nchw", "hw1", "torch_chw"])
+def test_every_usual_array_layout_is_accepted(layout):
+    import torch
+
+    x = mnist_like_digit()
+    source = {"chw3": np.stack([x] * 3), "chw1": x[None], "nchw": x[None, None], "hw1": x[..., None],
+              "torch_chw": torch.as_tensor(x[None] / 255.0)}[layout]
+    assert digit_correlation(vision.to_mnist(source, invert=False)) > 0.99
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 28, 28), (28, 28, 5), (5, 28, 28), (0, 28)])
+def test_other_array_layouts_are_refused_with_the_shape(shape):
+    with pytest.raises(vision.ImageError, match="shape"):
+        vision.to_mnist(np.ones(shape))
+
+
+@pytest.mark.parametrize("bad", [np.array([["a", "b"], ["c", "d"]]), np.ones((4, 4), complex),
+                                 np.array([[1, None], [2, 3]], dtype=object)])
+def test_arrays_that_are_not_real_numbers_are_refused(bad):
+    with pytest.raises(vision.ImageError, match="real numbers"):
+        vision.to_mnist(bad)
+
+
+def test_nan_in_an_array_is_named_not_called_blank():
+    x = mnist_like_digit().astype(float)
+    x[0, 0] = np.nan
+    with pytest.raises(vision.ImageError, match="NaN"):
+        vision.to_mnist(x)
+
+
+def grey_digit(background: int, ink: int, dtype) -> np.ndarray:
+    """The test digit with its real grey levels (not 0 and 255) in a wider dtype."""
+    x = mnist_like_digit().astype(float) / 255
+    return np.round(background + (ink - background) * x).astype(dtype)
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param(lambda: grey_digit(20_000, 60_000, np.uint16), id="uint16-array"),
+    pytest.param(lambda: png_bytes(Image.fromarray(grey_digit(20_000, 60_000, np.uint16))),
+                 id="16-bit-png"),
+    pytest.param(lambda: png_bytes(Image.fromarray(grey_digit(0, 1, np.float32)), "TIFF"),
+                 id="float-tiff-0-1"),
+    pytest.param(lambda: png_bytes(Image.fromarray(grey_digit(300, 900, np.float32)), "TIFF"),
+                 id="float-tiff-300-900"),
+    pytest.param(lambda: grey_digit(-1000, 1000, np.int32), id="signed-array"),
+])
+def test_high_bit_depth_pictures_are_read_by_their_real_range_not_called_blank(source):
+    assert digit_correlation(vision.to_mnist(source(), invert=False)) > 0.99
+
+
+@pytest.mark.parametrize("threshold", [1.0, 1.5, -0.5, float("nan"), float("inf"), "0.2", True, None])
+def test_ink_threshold_must_be_a_finite_number_in_zero_one(threshold):
+    with pytest.raises(ValueError, match=r"ink_threshold must be a finite number in \[0, 1\)"):
+        vision.to_mnist(mnist_like_digit(), ink_threshold=threshold)
+
+
+def test_ink_threshold_accepts_the_whole_half_open_interval():
+    for threshold in (0, 0.5, 0.99, np.float32(0.3)):
+        assert vision.to_mnist(mnist_like_digit(), ink_threshold=threshold).max() == 255
+
+
+def test_invert_refuses_numbers_that_only_look_like_flags():
+    with pytest.raises(ValueError, match="invert must be one of 'auto', True, False; got 1"):
+        vision.to_mnist(mnist_like_digit(), invert=1)
+    assert vision.to_mnist(mnist_like_digit(), invert=np.False_).max() == 255
+
+
+def test_helpers_refuse_what_is_not_a_2d_grey_image():
+    with pytest.raises(vision.ImageError, match="2-D"):
+        vision.centre_of_mass(np.ones((3, 4, 5)))
+    with pytest.raises(vision.ImageError, match="NaN"):
+        vision.centre_of_mass(np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match="width must be a positive integer"):
+        vision.border_mean(np.ones((10, 10)), width=-2)
+    with pytest.raises(vision.ImageError, match="no pixels"):
+        vision.open_image(Image.new("L", (0, 5)))
+
+
+def test_open_image_gives_an_8_bit_picture_for_a_16_bit_png():
+    image = vision.open_image(png_bytes(Image.fromarray(grey_digit(20_000, 60_000, np.uint16))))
+    assert image.mode == "L"  # so that .convert("RGB") for display keeps the digit
+    assert np.asarray(image).min() == round(255 * 20_000 / 60_000) and np.asarray(image).max() == 255
