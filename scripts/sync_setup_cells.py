@@ -1,7 +1,9 @@
 """Write the standard set-up cell into every chapter notebook.
 
-The repository's address lives in one place, ``_config.yml`` (``repository.url``).
-Run this after changing it (e.g. in a fork): ``.venv/bin/python scripts/sync_setup_cells.py``.
+The repository's address and the branch or tag the book is published from live in
+one place, ``_config.yml`` (``repository.url`` and ``repository.branch``); the set-up
+cell installs the helpers from that same ref, so a notebook opened in Colab always
+gets the helpers it was written with. Run this after changing either (e.g. in a fork): ``.venv/bin/python scripts/sync_setup_cells.py``.
 ``tests/test_notebooks.py`` fails when a notebook's first code cell differs from
 the cell this script writes.
 """
@@ -24,22 +26,37 @@ import subprocess
 import sys
 
 REPOSITORY = "{url}"
+REF = "{ref}"  # the branch or release tag this book is published from
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"lm4f-helpers @ git+{{REPOSITORY}}"], check=True)
+    helpers = f"lm4f-helpers @ git+{{REPOSITORY}}@{{REF}}"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", helpers], check=True)
 
 from helpers import runtime
 
 course = runtime.setup()'''
 
 
+def _repository(config_path: Path) -> dict:
+    return yaml.safe_load(config_path.read_text(encoding="utf-8"))["repository"]
+
+
 def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
     """The repository address from the book's configuration."""
-    return yaml.safe_load(config_path.read_text(encoding="utf-8"))["repository"]["url"]
+    return _repository(config_path)["url"]
 
 
-def setup_cell_source(url: str | None = None) -> str:
+def repository_ref(config_path: Path = ROOT / "_config.yml") -> str:
+    """The branch or tag the book is published from: Colab opens its notebooks and installs its helpers.
+
+    A release is published by tagging it and setting ``repository.branch`` to the tag: the Colab
+    button then opens the tagged notebooks, and their set-up cell installs the tagged helpers.
+    """
+    return _repository(config_path).get("branch", "main")
+
+
+def setup_cell_source(url: str | None = None, ref: str | None = None) -> str:
     """The exact source every notebook's first code cell must have."""
-    return SETUP_TEMPLATE.format(url=url or repository_url())
+    return SETUP_TEMPLATE.format(url=url or repository_url(), ref=ref or repository_ref())
 
 
 def chapter_notebooks() -> list[Path]:

@@ -10,6 +10,7 @@ import types
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 import tomllib
 
@@ -17,7 +18,7 @@ from helpers import diagrams
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from sync_setup_cells import repository_url, setup_cell_source  # noqa: E402
+from sync_setup_cells import chapter_notebooks, repository_ref, repository_url, setup_cell_source  # noqa: E402
 
 COLAB_OWNS = ("torch", "tensorflow", "numpy", "keras", "jax")
 
@@ -38,8 +39,35 @@ def run_setup_cell_as_on_colab(monkeypatch) -> list[list[str]]:
 def test_setup_cell_on_colab_installs_only_the_helpers_from_this_repository(monkeypatch):
     (command,) = run_setup_cell_as_on_colab(monkeypatch)
     assert command[:4] == [sys.executable, "-m", "pip", "install"]
-    assert command[-1] == f"lm4f-helpers @ git+{repository_url()}"
+    assert command[-1] == f"lm4f-helpers @ git+{repository_url()}@{repository_ref()}"
     assert not [arg for arg in command if any(name in arg for name in COLAB_OWNS)]
+
+
+def _pinned_requirements() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;#]+)", line)
+        if match:
+            pins[match.group(1).lower().replace("_", "-")] = match.group(2)
+    return pins
+
+
+def test_what_a_notebook_installs_on_colab_is_the_tested_version():
+    """Every ``pip install`` in a chapter names one exact version: the one requirements.txt pins."""
+    pins = _pinned_requirements()
+    installs = []
+    for path in chapter_notebooks():
+        for cell in nbformat.read(path, as_version=4).cells:
+            for packages in re.findall(r'"pip", "install", "-q", ((?:"[^"]+"(?:, )?)+)\]', cell.source):
+                installs.extend((path.name, package) for package in re.findall(r'"([^"]+)"', packages))
+    assert installs, "no install command found: has the pattern of the set-up cell changed?"
+    for name, package in installs:
+        if package.startswith("lm4f-helpers") or package == "helpers":
+            continue  # the course's own package, pinned to the book's ref (test above)
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", package)
+        assert match, f"{name} installs {package!r} on Colab without an exact version"
+        wanted = pins.get(match.group(1).lower().replace("_", "-"))
+        assert wanted == match.group(2), f"{name} installs {package}; requirements.txt pins {wanted}"
 
 
 def test_setup_cell_elsewhere_installs_nothing(monkeypatch):
