@@ -196,6 +196,20 @@ class Course:
         return self.profile == "quick"
 
 
+def _use_course_font() -> None:
+    """Draw figures with the course's CJK-capable font, so a Chinese label is never a box.
+
+    The font ships with the course (``noto-cjk-sans-otc``, a dependency of the helpers); an older
+    installation without it keeps matplotlib's default font and says how to get the Chinese one.
+    """
+    from helpers import fonts
+
+    try:
+        fonts.use_chinese_font()
+    except ModuleNotFoundError as error:
+        print(f"note: {error}")
+
+
 def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool = True) -> Course:
     """Pick the profile and device, seed everything and print a one-line report.
 
@@ -212,6 +226,7 @@ def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool =
     seed = integer(seed, "seed", minimum=0)  # before the device: a typo costs no CUDA start-up
     chosen = pick_device(device)
     seed_everything(seed)
+    _use_course_font()
     if report:
         print(environment_report(profile, chosen, seed))
     return Course(profile=profile, device=chosen, seed=seed)
