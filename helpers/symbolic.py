@@ -135,6 +135,27 @@ def _as_expressions(expr) -> tuple[list, tuple[int, ...]]:
     return [expr], ()
 
 
+def _lambdify_torch(symbols: list, expr) -> Callable:
+    """``sympy.lambdify`` for torch, with every torch function accepting plain numbers.
+
+    ``lambdify`` documents ``modules=[mapping, "torch"]``: names in ``mapping`` win over
+    torch's own. A first pass tells which functions the printed code calls (its code
+    object's ``co_names``); the second pass maps exactly those to tensor-coercing versions.
+    """
+    import inspect
+
+    import torch
+
+    sp = _sympy()
+    called = sp.lambdify(symbols, expr, modules="torch").__code__.co_names
+    coercing = {}
+    for name in called:
+        function = getattr(torch, name, None)
+        if callable(function) and not inspect.isclass(function):
+            coercing[name] = _coerce_to_tensors(function)
+    return sp.lambdify(symbols, expr, modules=[coercing, "torch"])
+
+
 def sympy_to_torch(expr, symbols: Sequence) -> Callable:
     """Turn a SymPy expression (or Matrix of them) into a function of torch tensors.
 
@@ -165,21 +186,11 @@ def sympy_to_torch(expr, symbols: Sequence) -> Callable:
     >>> f(torch.tensor([1.0, 3.0]))
     tensor([ 1.4142, 12.7279])
     """
-    import inspect
-
     import torch
 
-    sp = _sympy()
     flat, shape = _as_expressions(expr)
     symbols = _check_symbols(symbols, flat)
-    functions = []
-    for e in flat:
-        f = sp.lambdify(symbols, e, modules="torch")
-        for name, value in list(f.__globals__.items()):
-            if callable(value) and not inspect.isclass(value) and not inspect.ismodule(value) \
-                    and name not in ("builtins", "range"):
-                f.__globals__[name] = _coerce_to_tensors(value)
-        functions.append(f)
+    functions = [_lambdify_torch(symbols, e) for e in flat]
 
     def as_torch(*args):
         if len(args) != len(symbols):

@@ -3,6 +3,8 @@ and the Colab path of helpers.diagrams."""
 
 from __future__ import annotations
 
+import ast
+import html
 import re
 import subprocess
 import sys
@@ -100,26 +102,50 @@ def test_the_installed_package_contains_every_helpers_module(tmp_path):
     assert on_disk <= packaged, f"missing from the wheel: {sorted(on_disk - packaged)}"
 
 
-def test_diagrams_on_colab_read_the_open_notebook(monkeypatch):
-    notebook = {"cells": [{"cell_type": "markdown", "source": "```mermaid\n---\ntitle: T\n---\nflowchart LR\n A-->B\n```"}]}
-    message = types.ModuleType("google.colab._message")
-    message.blocking_request = lambda kind, request, timeout_sec: {"ipynb": notebook} if kind == "get_ipynb" else None
-    colab = types.ModuleType("google.colab")
-    colab._message = message
-    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
-    monkeypatch.setitem(sys.modules, "google.colab._message", message)
-    shown = diagrams.draw("T")
-    assert "A--&gt;B" in shown.data and diagrams.MERMAID_CDN in shown.data
+class ColabWithoutPrivateParts(types.ModuleType):
+    """A fake ``google.colab`` that fails the test if anything reaches into it."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"helpers.diagrams used google.colab.{name}")
 
 
-def test_colab_that_sends_no_notebook_gets_a_clear_error(monkeypatch):
-    message = types.ModuleType("google.colab._message")
-    message.blocking_request = lambda *a, **k: None
-    colab = types.ModuleType("google.colab")
-    colab._message = message
+def pretend_colab(monkeypatch):
     monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
-    monkeypatch.setitem(sys.modules, "google.colab._message", message)
-    with pytest.raises(RuntimeError, match="did not send the notebook"):
-        diagrams.draw("T")
+    monkeypatch.setitem(sys.modules, "google.colab", ColabWithoutPrivateParts("google.colab"))
+    monkeypatch.setitem(sys.modules, "google.colab._message", None)  # importing it fails
+
+
+def run_cell(source: str, namespace: dict):
+    """Run a code cell's source as IPython would and return its last expression's value."""
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), namespace)
+    return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace) if last else None
+
+
+def test_every_diagram_cell_draws_its_diagram_on_colab(monkeypatch):
+    """Each notebook's ``diagrams.draw`` cell, run on a simulated Colab, shows the diagram of the
+    markdown cell it follows, using no private part of Colab."""
+    pretend_colab(monkeypatch)
+    checked = 0
+    for path in chapter_notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        written = diagrams.notebook_diagrams(notebook)
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code" or "diagrams.draw(" not in cell.source:
+                continue
+            (title,) = re.findall(r'diagrams\.draw\("([^"]+)"\)', cell.source)
+            expected = diagrams.find_diagram(written, title)
+            above = diagrams.notebook_diagrams({"cells": notebook.cells[:index]})
+            assert expected in above, f"{path.name}: draw({title!r}) comes before its diagram"
+            shown = run_cell(cell.source, {"diagrams": diagrams})
+            assert html.escape(expected) in shown.data, f"{path.name}: {title!r} drawn wrong"
+            assert diagrams.MERMAID_CDN in shown.data
+            checked += 1
+    assert checked >= 14, f"only {checked} diagram cells found"
+
+
+def test_an_unknown_title_on_colab_names_the_titles_that_exist(monkeypatch):
+    pretend_colab(monkeypatch)
+    with pytest.raises(KeyError, match="'Training lop' in the course's chapters.*'Training loop'"):
+        diagrams.draw("Training lop")

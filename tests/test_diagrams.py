@@ -89,6 +89,48 @@ def test_draw_renders_the_titled_diagram_from_a_given_notebook():
     assert "x1 --&gt; h1" in shown.data
 
 
+def test_the_copy_colab_draws_is_every_diagram_of_the_notebooks():
+    """helpers/diagram_sources.py is exactly what ``python -m helpers.diagrams`` writes."""
+    from helpers import diagram_sources
+
+    in_notebooks = diagrams.course_diagrams(ROOT / "chapters")
+    assert diagram_sources.DIAGRAMS == in_notebooks, "run: python -m helpers.diagrams"
+    written = (ROOT / "helpers" / "diagram_sources.py").read_text(encoding="utf-8")
+    assert written == diagrams.sources_module(in_notebooks), "run: python -m helpers.diagrams"
+    assert diagrams.main(["--check"]) == 0
+
+
+def test_the_generated_module_gives_back_any_text():
+    tricky = {
+        'Quotes "double"': 'a["x"] --> b',
+        "It's": "a['x'] --> b[\"y's\"]",
+        "Back\\slash": "a --> b\\n\tc 中文 ✅",
+    }
+    namespace: dict = {}
+    exec(diagrams.sources_module(tricky), namespace)
+    assert namespace["DIAGRAMS"] == tricky
+
+
+def test_regenerating_outside_a_clone_writes_nothing(tmp_path, monkeypatch, capsys):
+    """An installed copy of helpers has no chapters/: the command must not empty the copy."""
+    fake = tmp_path / "helpers" / "diagrams.py"
+    fake.parent.mkdir()
+    fake.write_text("", encoding="utf-8")
+    monkeypatch.setattr(diagrams, "__file__", str(fake))
+    assert diagrams.main([]) == 2
+    assert "no notebooks" in capsys.readouterr().out
+    assert not (fake.parent / "diagram_sources.py").exists()
+
+
+def test_one_title_for_two_different_diagrams_is_refused(tmp_path):
+    for name, body in [("a.ipynb", "A --> B"), ("b.ipynb", "B --> C")]:
+        cell = {"cell_type": "markdown", "metadata": {},
+                "source": f"```mermaid\n---\ntitle: Same\n---\nflowchart LR\n{body}\n```"}
+        (tmp_path / name).write_text(json.dumps({"cells": [cell]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="two different diagrams are titled 'Same'"):
+        diagrams.course_diagrams(tmp_path)
+
+
 def test_colab_uses_the_same_mermaid_as_the_site():
     lock = json.loads((ROOT / "package.json").read_text())
     assert lock["dependencies"]["mermaid"] == diagrams.MERMAID_VERSION

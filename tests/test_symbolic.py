@@ -35,6 +35,31 @@ def test_sympy_to_torch_piecewise_max_and_constant_results_broadcast():
     assert step(torch.tensor([-2.0, 5.0])).tolist() == [0.0, 5.0]
 
 
+def test_numbers_in_the_formula_follow_the_inputs_dtype_and_device():
+    # sqrt(2), Max(x, 1) and where(gt(x, 0), x, 0) call torch with plain numbers;
+    # those become tensors of the input's dtype, so float32 stays float32.
+    expr = sp.sqrt(2) * sp.Max(x, 1) + sp.Piecewise((x, x > 0), (0, True))
+    f = symbolic.sympy_to_torch(expr, [x])
+    out = f(torch.tensor([-1.0, 3.0], dtype=torch.float32))
+    assert out.dtype == torch.float32
+    assert torch.allclose(out, torch.tensor([math.sqrt(2), 3 * math.sqrt(2) + 3.0]))
+
+
+def test_sympy_to_torch_uses_lambdify_without_editing_its_globals(monkeypatch):
+    """Public API only: the functions lambdify builds are left exactly as lambdify made them."""
+    made = []
+    lambdify = sp.lambdify
+
+    def recording_lambdify(*args, **kwargs):
+        function = lambdify(*args, **kwargs)
+        made.append((function, dict(function.__globals__)))
+        return function
+
+    monkeypatch.setattr(sp, "lambdify", recording_lambdify)
+    symbolic.sympy_to_torch(sp.sqrt(2) * sp.Max(x, 0), [x])(torch.tensor([1.0]))
+    assert made and all(f.__globals__ == before for f, before in made)
+
+
 def test_sympy_to_torch_matrix_shape_and_autograd_flows():
     f = symbolic.sympy_to_torch(sp.Matrix([[x, x * y], [1, y**2]]), [x, y])
     out = f(torch.tensor([1.0, 2.0]), torch.tensor(3.0))
