@@ -49,31 +49,15 @@ DIM, LAM, LAM_BIAS, LR, BATCH = 256, 0.12, 1e-3, 3e-3, 4096
 BPMF_DIMS, BPMF_SAMPLES, BPMF_BURN_IN = (10, 20), 100, 10  # the notebook's full-profile settings
 
 
-# --- PyTorch: the notebook's model, compact -------------------------------------------------------
+# --- PyTorch: the notebook's model --------------------------------------------------------------
 
 def torch_model(num_users, num_items, mu, seed=0):
     import torch
-    from torch import nn
+
+    from helpers.models import BiasedMF  # the model project 7.3 teaches
 
     torch.manual_seed(seed)
-
-    class BiasedMF(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.P, self.Q = nn.Embedding(num_users, DIM), nn.Embedding(num_items, DIM)
-            self.bu, self.bi = nn.Embedding(num_users, 1), nn.Embedding(num_items, 1)
-            for table in (self.P, self.Q):
-                nn.init.normal_(table.weight, std=0.01)
-            for table in (self.bu, self.bi):
-                nn.init.zeros_(table.weight)
-            self.register_buffer("mu", torch.tensor(float(mu)))
-
-        def forward(self, u, i):
-            p, q, bu, bi = self.P(u), self.Q(i), self.bu(u).squeeze(-1), self.bi(i).squeeze(-1)
-            penalty = LAM * (p.pow(2).sum(-1) + q.pow(2).sum(-1)) + LAM_BIAS * (bu**2 + bi**2)
-            return self.mu + bu + bi + (p * q).sum(-1), penalty
-
-    return BiasedMF()
+    return BiasedMF(num_users, num_items, DIM, mu)
 
 
 def torch_fit(train, val, num_users, num_items, num_epochs=100, patience=5, seed=0):
@@ -93,8 +77,7 @@ def torch_fit(train, val, num_users, num_items, num_epochs=100, patience=5, seed
         order = torch.randperm(len(r))
         for s in range(0, len(r), BATCH):
             b = order[s:s + BATCH]
-            pred, penalty = model(u[b], i[b])
-            loss = ((pred - r[b]) ** 2 + penalty).mean()
+            loss = ((model(u[b], i[b]) - r[b]) ** 2).mean() + model.penalty(u[b], i[b], LAM, LAM_BIAS)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -102,7 +85,7 @@ def torch_fit(train, val, num_users, num_items, num_epochs=100, patience=5, seed
         if val is not None:
             vu, vi, vr = tensors(val)
             with torch.no_grad():
-                rmse = recommend.rmse(vr.numpy(), model(vu, vi)[0].clamp(1, 5).numpy())
+                rmse = recommend.rmse(vr.numpy(), model(vu, vi).clamp(1, 5).numpy())
             if rmse < best:
                 best, best_epoch = rmse, epoch
                 state = {k: v.clone() for k, v in model.state_dict().items()}
@@ -117,7 +100,7 @@ def torch_predict(model, frame):
     import torch
 
     with torch.no_grad():
-        pred = model(torch.tensor(frame["user_id"].to_numpy()), torch.tensor(frame["item_id"].to_numpy()))[0]
+        pred = model(torch.tensor(frame["user_id"].to_numpy()), torch.tensor(frame["item_id"].to_numpy()))
     return pred.clamp(1, 5).numpy()
 
 
@@ -204,15 +187,12 @@ def article_loop_seconds(train, num_users, num_items, sample=300):
 
 def bayesian_row(fold, fit_part, val, train, test, num_users, num_items):
     """Choose the dimension on ``val``, refit on ``train``, score ``test``; the time covers both."""
-    def fit(frame, dim):
-        model = bpmf.BayesianMF(num_users, num_items, dim=dim, num_samples=BPMF_SAMPLES, burn_in=BPMF_BURN_IN)
-        return model.fit(frame["user_id"], frame["item_id"], frame["rating"])
-
+    settings = dict(num_samples=BPMF_SAMPLES, burn_in=BPMF_BURN_IN)
     start = time.perf_counter()
-    val_rmse = {dim: recommend.rmse(val["rating"], fit(fit_part, dim).predict(val["user_id"], val["item_id"]))
-                for dim in BPMF_DIMS}
-    dim = min(val_rmse, key=val_rmse.get)
-    pred = fit(train, dim).predict(test["user_id"], test["item_id"])
+    dim, _ = bpmf.select_dim(fit_part, val, BPMF_DIMS, num_users, num_items, **settings)
+    model = bpmf.BayesianMF(num_users, num_items, dim=dim, **settings)
+    model.fit(train["user_id"], train["item_id"], train["rating"])
+    pred = model.predict(test["user_id"], test["item_id"])
     seconds = time.perf_counter() - start
     row = {"model": f"our Bayesian MF (dim {'/'.join(map(str, BPMF_DIMS))})", "fold": fold,
            "rmse": recommend.rmse(test["rating"], pred), "mae": recommend.mae(test["rating"], pred), "fit s": seconds}

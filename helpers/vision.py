@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .arguments import choice, integer, number
+from .tensors import to_numpy
 
 SIDE = 28
 """Side of the output image in pixels."""
@@ -79,7 +80,7 @@ def open_image(source):
     from PIL import Image, UnidentifiedImageError
 
     if hasattr(source, "detach") and hasattr(source, "numpy"):  # a torch tensor
-        source = source.detach().cpu().numpy()
+        source = to_numpy(source)
     if isinstance(source, np.ndarray):
         return _reduce(_array_image(source))
     if isinstance(source, Image.Image):

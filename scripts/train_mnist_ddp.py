@@ -36,16 +36,7 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 from helpers import data  # noqa: E402
-
-
-def article_cnn() -> nn.Sequential:
-    """Conv32 → Pool → Conv64 → Pool → Conv64 → Dense64 → Dense10, as in the article (7.1.2)."""
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(64, 64, 3), nn.ReLU(),
-        nn.Flatten(), nn.Linear(3 * 3 * 64, 64), nn.ReLU(), nn.Linear(64, 10),
-    )
+from helpers.models import article_cnn  # noqa: E402  (taught in project 7.1)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
