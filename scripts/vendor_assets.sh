@@ -6,10 +6,10 @@ src=${1:?node_modules folder}
 dest=${2:?destination folder}
 tmp="$dest.tmp"
 rm -rf "$tmp"
-mkdir -p "$tmp/mermaid/chunks" "$tmp/mathjax" "$tmp/html-manager"
-# Mermaid: the ES module and the chunks it imports.
-cp "$src/mermaid/dist/mermaid.esm.min.mjs" "$tmp/mermaid/"
-cp -r "$src/mermaid/dist/chunks/mermaid.esm.min" "$tmp/mermaid/chunks/"
+mkdir -p "$tmp/mermaid" "$tmp/mathjax" "$tmp/html-manager"
+# Mermaid: the classic build, one file that defines window.mermaid. Not the ES module: browsers
+# refuse module scripts from file://, where a reader opens _build/html/index.html.
+cp "$src/mermaid/dist/mermaid.min.js" "$tmp/mermaid/"
 # MathJax 3: the TeX-to-CHTML component with its fonts and lazily loaded extensions.
 cp -r "$src/mathjax/es5/." "$tmp/mathjax/"
 # The ipywidgets embedder (and the fonts it loads from beside itself) and RequireJS.

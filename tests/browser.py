@@ -39,12 +39,18 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
+def is_local(url: str) -> bool:
+    """Whether ``url`` stays on this machine: the local test server or a file on disk."""
+    parts = urlparse(url)
+    return parts.scheme == "file" or parts.hostname == "127.0.0.1"
+
+
 def refuse_non_local(context, blocked: list[str]) -> None:
-    """Abort every request of ``context`` to a host other than 127.0.0.1, recording its URL."""
+    """Abort every request of ``context`` that would leave this machine, recording its URL."""
 
     def only_local(route):
         url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1":
+        if is_local(url):
             route.continue_()
         else:
             blocked.append(url)

@@ -1,6 +1,9 @@
 """The built website, as a reader sees it: headless Chromium, no internet.
 
-Every request to a host other than the local test server is refused and
+Every page is opened twice, as readers open it: from a local web server
+(``make serve``) and straight from disk (``file://``, double-clicking
+``_build/html/index.html``), where browsers refuse some scripts a server may
+send (ES modules). Every request that would leave this machine is refused and
 recorded, so a page that would fetch MathJax, Mermaid or the widget manager
 from a CDN fails here. Needs ``make book`` first (``make test`` does it).
 """
@@ -42,6 +45,8 @@ PAGES = toc_pages()
 # a reader's first visit, before it has stored a colour mode; it then uses "auto".
 KNOWN_CONSOLE_ERRORS = ("Got invalid theme mode: . Resetting to auto.",)
 CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
+# How a reader opens the site: served (make serve) or from disk (file://).
+ORIGINS = ("http", "file")
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -50,13 +55,14 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site_url():
+def site_roots():
+    """The site's address for each origin: the local test server, and the folder on disk."""
     if not (BUILD / "index.html").is_file():
         pytest.fail("no built site in _build/html: run `make book` first (`make test` does)")
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(BUILD)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield {"http": f"http://127.0.0.1:{server.server_address[1]}", "file": BUILD.as_uri()}
     server.shutdown()
     server.server_close()
 
@@ -78,11 +84,13 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, site_url):
+def visit(browser, site_roots):
     contexts = []
 
-    def open_page(name: str) -> Visit:
-        context = browser.new_context()
+    def open_page(name: str, origin: str = "http", width: int | None = None) -> Visit:
+        """Open page ``name`` served (``http``) or from disk (``file``), ``width`` pixels wide."""
+        viewport = {"width": width, "height": 900} if width else None
+        context = browser.new_context(viewport=viewport)
         contexts.append(context)
         page = context.new_page()
         seen = Visit(page)
@@ -95,7 +103,7 @@ def visit(browser, site_url):
             "console",
             lambda m: seen.errors.append(m.text) if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS else None,
         )
-        response = page.goto(f"{site_url}/{name}.html", wait_until="networkidle")
+        response = page.goto(f"{site_roots[origin]}/{name}.html", wait_until="networkidle")
         assert response is not None and response.ok, f"{name}.html: HTTP {response and response.status}"
         return seen
 
@@ -111,10 +119,12 @@ def wait_until(page, script: str, what: str, timeout_ms: int = 20_000):
         raise AssertionError(f"{page.url}: {what} within {timeout_ms / 1000:.0f} s") from error
 
 
+@pytest.mark.parametrize("origin", ORIGINS)
 @pytest.mark.parametrize("name", PAGES)
-def test_page_loads_offline_and_everything_on_it_renders(visit, name):
-    seen = visit(name)
+def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
+    seen = visit(name, origin)
     page = seen.page
+    name = f"{name} ({origin})"
     assert seen.blocked == [], f"{name}: requests to the internet (the site must work offline): {seen.blocked}"
     assert seen.failed == [], f"{name}: failed requests: {seen.failed}"
 
@@ -190,3 +200,80 @@ def test_the_checks_above_are_not_vacuous(visit):
     overview = visit("chapters/01_overview").page
     assert overview.locator('script[type="application/vnd.jupyter.widget-view+json"]').count() >= 1
     assert overview.locator("img").count() >= 1
+
+
+def setup_cell_first_line(name: str) -> str:
+    """The first line of the notebook's first code cell (its set-up cell)."""
+    notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    first = next(c for c in notebook.cells if c.cell_type == "code")
+    return first.source.splitlines()[0]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
+    """The set-up cell's code hides behind a toggle on the site (the notebook still shows it)."""
+    page = visit(name).page
+    first_cell = page.locator("div.cell").first
+    source = first_cell.locator("div.cell_input")
+    assert setup_cell_first_line(name) in (source.text_content() or ""), (
+        f"{name}: the page's first code cell is not the notebook's set-up cell")
+    assert not source.is_visible(), f"{name}: the set-up cell's code is shown; it should be collapsed"
+    first_cell.locator("summary").first.click()
+    assert source.is_visible(), f"{name}: the toggle above the set-up cell does not show its code"
+
+
+# A desktop window. The code column's width in characters is measured at this width.
+DESKTOP_WIDTH = 1400
+MEASURE_CODE = """() => {
+    // Open every collapsed cell (the set-up cell, solutions) so that its code is measured too.
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    const blocks = [...document.querySelectorAll('div.cell_input pre')];
+    if (!blocks.length) return {columns: null, scrolling: []};
+    const pre = blocks[0];
+    const probe = document.createElement('span');
+    probe.textContent = 'x'.repeat(200);
+    pre.appendChild(probe);
+    const style = getComputedStyle(pre);
+    const inner = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const columns = Math.floor(inner / (probe.getBoundingClientRect().width / 200));
+    probe.remove();
+    const scrolling = blocks.filter(b => b.scrollWidth > b.clientWidth + 1).map(b => {
+        const lines = b.textContent.split('\\n');
+        return lines.reduce((a, l) => (l.length > a.length ? l : a), '');
+    });
+    return {columns, scrolling};
+}"""
+
+
+def code_column(page) -> dict:
+    """``columns``: characters of code that fit in a cell; ``scrolling``: the longest line of each
+    code cell that scrolls sideways."""
+    return page.evaluate(MEASURE_CODE)
+
+
+# Pages whose code still has lines longer than the code column (about 93 characters of 13-px
+# code in a 1400-px window: site_assets/course.css). The check runs on them too and must fail
+# there; strict, so that a page once fixed fails here until its name is removed from this list.
+CODE_SCROLLS_TODAY = {
+    "chapters/01_overview", "chapters/02_math", "chapters/03_algorithms", "chapters/04_training",
+    "chapters/05_case_studies", "chapters/06_strategy", "chapters/07_projects",
+    "chapters/07_1_image_recognition", "chapters/07_2_text_classification",
+    "chapters/07_3_recommender", "chapters/08_trends", "chapters/09_tools",
+    "chapters/appendix_diagrams",
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(
+        strict=True, reason="code lines longer than the column: remove from CODE_SCROLLS_TODAY once fixed"))
+    if name in CODE_SCROLLS_TODAY else name
+    for name in CHAPTERS
+])
+def test_no_code_cell_scrolls_sideways_in_a_desktop_window(visit, name):
+    page = visit(name, width=DESKTOP_WIDTH).page
+    column = code_column(page)
+    scrolling = column["scrolling"]
+    assert scrolling == [], (
+        f"{name}: {len(scrolling)} code cells scroll sideways in a {DESKTOP_WIDTH}-px window, whose code "
+        f"column shows {column['columns']} characters; their longest lines: "
+        + "; ".join(f"{len(line)} chars: {line.strip()[:60]}…" for line in scrolling))
