@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arguments import number
+from .tensors import to_numpy
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,8 @@ def _result(passed: bool, detail: str, hint: str) -> Result:
 
 def _as_array(value, name: str) -> np.ndarray:
     """Turn numbers, lists, numpy arrays and torch/TF tensors into a float numpy array."""
-    if hasattr(value, "detach"):  # torch.Tensor
-        value = value.detach().cpu().numpy()
-    elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):  # tf.Tensor
-        value = value.numpy()
     try:
-        return np.asarray(value, dtype=float)
+        return np.asarray(to_numpy(value), dtype=float)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from error
 

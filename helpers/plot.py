@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from .arguments import integer, number, positive_number
+from .tensors import to_numpy
 
 MAX_RESOLUTION = 2000
 """Largest grid side for the contour plots: 4 million evaluations already take a while."""
@@ -41,11 +42,9 @@ def _axes(ax, figsize=(5, 4)):
 
 
 def _to_numpy(values, name: str) -> np.ndarray:
-    """Turn lists, numpy arrays and torch tensors into a float numpy array."""
-    if hasattr(values, "detach"):  # torch.Tensor
-        values = values.detach().cpu().numpy()
+    """Turn lists, numpy arrays and torch/TF tensors into a float numpy array."""
     try:
-        return np.asarray(values, dtype=float)
+        return np.asarray(to_numpy(values), dtype=float)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name} must be numbers (a list, numpy array or tensor), "
                         f"got {type(values).__name__}") from error

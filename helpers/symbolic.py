@@ -33,6 +33,7 @@ import numpy as np
 
 from .arguments import number
 from .checks import Result
+from .tensors import to_numpy
 
 __all__ = ["DerivativeCheck", "check_gradient", "check_jacobian", "sympy_to_torch"]
 
@@ -219,10 +220,8 @@ def sympy_to_torch(expr, symbols: Sequence) -> Callable:
 
 
 def _as_point(point, n: int) -> np.ndarray:
-    if hasattr(point, "detach"):
-        point = point.detach().cpu().numpy()
     try:
-        values = np.asarray(point, dtype=float).reshape(-1)
+        values = np.asarray(to_numpy(point), dtype=float).reshape(-1)
     except (TypeError, ValueError) as error:
         raise TypeError(f"point must be a sequence of numbers, got {type(point).__name__}") from error
     if values.size != n:
@@ -320,10 +319,10 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
     if value.numel() != len(flat):
         raise ValueError(f"torch_fn returned {value.numel()} value(s), the expression has {len(flat)}")
     expected_value = _evaluate(flat, symbols, x0)
-    same_function = np.allclose(value.cpu().numpy(), expected_value, rtol=rtol, atol=atol)
+    same_function = np.allclose(to_numpy(value), expected_value, rtol=rtol, atol=atol)
     auto = torch.autograd.functional.jacobian(
         lambda v: torch.as_tensor(torch_fn(v), dtype=torch.float64).reshape(-1), x)
-    auto = auto.detach().cpu().numpy().reshape(len(flat), len(symbols))
+    auto = to_numpy(auto).reshape(len(flat), len(symbols))
 
     error = np.abs(symbolic - auto)
     scale = np.where(auto != 0, np.abs(auto), 1.0)
@@ -332,7 +331,7 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
     numbers = f"max abs error {max_abs:.3g}, max rel error {max_rel:.3g}"
     if not same_function:
         message = (f"❌ torch_fn is not the same function as the expression at this point: "
-                   f"{value.cpu().numpy()} vs {expected_value}")
+                   f"{to_numpy(value)} vs {expected_value}")
     elif agree:
         message = f"✅ symbolic and autograd derivatives agree ({auto.size} entries, {numbers})"
     else:
