@@ -16,6 +16,14 @@ cp -r "$src/mathjax/es5/." "$tmp/mathjax/"
 cp -r "$src/@jupyter-widgets/html-manager/dist/." "$tmp/html-manager/"
 rm -f "$tmp/html-manager/"*.map
 cp "$src/requirejs/require.js" "$tmp/require.js"
+# The Chinese web font, Noto Sans SC (SIL OFL 1.1): the CSS and woff2 subsets of weights 400 and 700
+# only (5.3 MB of the 73 MB package); _ext/course_i18n.py serves their CJK faces.
+mkdir -p "$tmp/noto-sans-sc/files"
+for weight in 400 700; do
+  cp "$src/@fontsource/noto-sans-sc/$weight.css" "$tmp/noto-sans-sc/"
+  cp "$src/@fontsource/noto-sans-sc/files/"noto-sans-sc-[0-9]*-"$weight"-normal.woff2 "$tmp/noto-sans-sc/files/"
+done
+cp "$src/@fontsource/noto-sans-sc/LICENSE" "$tmp/noto-sans-sc/LICENSE"
 # Licences travel with the code.
 for pkg in mermaid mathjax @jupyter-widgets/html-manager requirejs; do
   name=$(basename "$pkg")
