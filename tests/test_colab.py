@@ -20,7 +20,12 @@ from helpers import diagrams
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from sync_setup_cells import chapter_notebooks, repository_ref, repository_url, setup_cell_source  # noqa: E402
+from sync_setup_cells import (  # noqa: E402
+    chapter_notebooks,
+    repository_ref,
+    repository_url,
+    setup_cell_source,
+)
 
 COLAB_OWNS = ("torch", "tensorflow", "numpy", "keras", "jax")
 
@@ -38,7 +43,9 @@ def run_setup_cell_as_on_colab(monkeypatch) -> list[list[str]]:
     return commands
 
 
-def test_setup_cell_on_colab_installs_only_the_helpers_from_this_repository(monkeypatch):
+def test_setup_cell_on_colab_installs_only_the_helpers_from_this_repository(
+    monkeypatch,
+):
     (command,) = run_setup_cell_as_on_colab(monkeypatch)
     assert command[:4] == [sys.executable, "-m", "pip", "install"]
     assert command[-1] == f"lm4f-helpers @ git+{repository_url()}@{repository_ref()}"
@@ -60,16 +67,25 @@ def test_what_a_notebook_installs_on_colab_is_the_tested_version():
     installs = []
     for path in chapter_notebooks():
         for cell in nbformat.read(path, as_version=4).cells:
-            for packages in re.findall(r'"pip", "install", "-q", ((?:"[^"]+"(?:, )?)+)\]', cell.source):
-                installs.extend((path.name, package) for package in re.findall(r'"([^"]+)"', packages))
-    assert installs, "no install command found: has the pattern of the set-up cell changed?"
+            for packages in re.findall(
+                r'"pip", "install", "-q", ((?:"[^"]+"(?:, )?)+)\]', cell.source
+            ):
+                installs.extend(
+                    (path.name, package)
+                    for package in re.findall(r'"([^"]+)"', packages)
+                )
+    assert installs, (
+        "no install command found: has the pattern of the set-up cell changed?"
+    )
     for name, package in installs:
         if package.startswith("lm4f-helpers") or package == "helpers":
             continue  # the course's own package, pinned to the book's ref (test above)
         match = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", package)
         assert match, f"{name} installs {package!r} on Colab without an exact version"
         wanted = pins.get(match.group(1).lower().replace("_", "-"))
-        assert wanted == match.group(2), f"{name} installs {package}; requirements.txt pins {wanted}"
+        assert wanted == match.group(2), (
+            f"{name} installs {package}; requirements.txt pins {wanted}"
+        )
 
 
 def test_setup_cell_elsewhere_installs_nothing(monkeypatch):
@@ -86,13 +102,26 @@ def test_helpers_never_fight_colabs_own_frameworks():
     for requirement in project["dependencies"]:
         name = re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].lower()
         assert name not in ("torch", "tensorflow", "keras", "jax"), requirement
-        assert "<" not in requirement and "==" not in requirement, f"upper bound or pin: {requirement}"
+        assert "<" not in requirement and "==" not in requirement, (
+            f"upper bound or pin: {requirement}"
+        )
 
 
 def test_the_installed_package_contains_every_helpers_module(tmp_path):
     """Build the wheel Colab would install and check no subpackage is left out."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -111,16 +140,26 @@ class ColabWithoutPrivateParts(types.ModuleType):
 
 def pretend_colab(monkeypatch):
     monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
-    monkeypatch.setitem(sys.modules, "google.colab", ColabWithoutPrivateParts("google.colab"))
-    monkeypatch.setitem(sys.modules, "google.colab._message", None)  # importing it fails
+    monkeypatch.setitem(
+        sys.modules, "google.colab", ColabWithoutPrivateParts("google.colab")
+    )
+    monkeypatch.setitem(
+        sys.modules, "google.colab._message", None
+    )  # importing it fails
 
 
 def run_cell(source: str, namespace: dict):
     """Run a code cell's source as IPython would and return its last expression's value."""
     tree = ast.parse(source)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    last = (
+        tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    )
     exec(compile(tree, "<cell>", "exec"), namespace)
-    return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace) if last else None
+    return (
+        eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+        if last
+        else None
+    )
 
 
 def test_every_diagram_cell_draws_its_diagram_on_colab(monkeypatch):
@@ -134,12 +173,16 @@ def test_every_diagram_cell_draws_its_diagram_on_colab(monkeypatch):
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code" or "diagrams.draw(" not in cell.source:
                 continue
-            (title,) = re.findall(r'diagrams\.draw\("([^"]+)"\)', cell.source)
+            (title,) = re.findall(r'diagrams\.draw\(\s*"([^"]+)",?\s*\)', cell.source)
             expected = diagrams.find_diagram(written, title)
             above = diagrams.notebook_diagrams({"cells": notebook.cells[:index]})
-            assert expected in above, f"{path.name}: draw({title!r}) comes before its diagram"
+            assert expected in above, (
+                f"{path.name}: draw({title!r}) comes before its diagram"
+            )
             shown = run_cell(cell.source, {"diagrams": diagrams})
-            assert html.escape(expected) in shown.data, f"{path.name}: {title!r} drawn wrong"
+            assert html.escape(expected) in shown.data, (
+                f"{path.name}: {title!r} drawn wrong"
+            )
             assert diagrams.MERMAID_CDN in shown.data
             checked += 1
     assert checked >= 14, f"only {checked} diagram cells found"
@@ -147,5 +190,7 @@ def test_every_diagram_cell_draws_its_diagram_on_colab(monkeypatch):
 
 def test_an_unknown_title_on_colab_names_the_titles_that_exist(monkeypatch):
     pretend_colab(monkeypatch)
-    with pytest.raises(KeyError, match="'Training lop' in the course's chapters.*'Training loop'"):
+    with pytest.raises(
+        KeyError, match="'Training lop' in the course's chapters.*'Training loop'"
+    ):
         diagrams.draw("Training lop")
