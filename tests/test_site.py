@@ -10,17 +10,14 @@ from a CDN fails here. Needs ``make book`` first (``make test`` does it).
 
 from __future__ import annotations
 
-import functools
-import threading
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
 import nbformat
 import pytest
 import yaml
-from browser import chromium, refuse_non_local
+from browser import chromium, refuse_non_local, serve_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build" / "html"
@@ -49,22 +46,13 @@ CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 ORIGINS = ("http", "file")
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest's output readable
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_roots():
     """The site's address for each origin: the local test server, and the folder on disk."""
     if not (BUILD / "index.html").is_file():
         pytest.fail("no built site in _build/html: run `make book` first (`make test` does)")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(BUILD)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"http": f"http://127.0.0.1:{server.server_address[1]}", "file": BUILD.as_uri()}
-    server.shutdown()
-    server.server_close()
+    with serve_folder(BUILD) as url:
+        yield {"http": url, "file": BUILD.as_uri()}
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,14 @@ Chromium itself (DevTools ``CSS.getPlatformFontsForNode``), because
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import yaml
-from browser import chromium, refuse_non_local
+from browser import chromium, refuse_non_local, serve_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = Path(os.environ.get("COURSE_SITE") or ROOT / "_build" / "html")
@@ -59,18 +56,10 @@ ZH_PAGES = toc_pages(ROOT / "zh" / "_toc.yml")
 EN_PAGES = toc_pages(ROOT / "_toc.yml")
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_folder(SITE) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
