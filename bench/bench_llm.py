@@ -106,24 +106,50 @@ def table_speedups(lm, ids, args) -> None:
 
 
 def llama_cpp_rows(lm, args, threads) -> list[tuple[str, float | str]]:
-    try:
-        from llama_cpp import Llama
-    except ImportError:
+    """llama.cpp on the same GGUF file, in a child process.
+
+    A crash inside the compiled extension must not take the bench down: a
+    llama-cpp-python 0.3.36 built from source on a 2-core x86-64 CPU died with a
+    segmentation fault while loading this file; its row then says so.
+    """
+    import importlib.util
+    import json
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("llama_cpp") is None:
         return [("llama.cpp (same GGUF file)", "skipped: llama-cpp-python is not installed "
                  "(pip install llama-cpp-python builds it from source)")]
-    gguf = llm.gguf_path()
     text = lm.tokenizer.apply_chat_template([{"role": "user", "content": PROMPT}],
                                             add_generation_prompt=True, tokenize=False)
     rows = []
     for n in sorted({1, threads}):
-        engine = Llama(model_path=str(gguf), n_threads=n, n_ctx=512, verbose=False, seed=0)
-        best = 0.0
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            out = engine.create_completion(text, max_tokens=args.new_tokens, temperature=0.0)
-            best = max(best, out["usage"]["completion_tokens"] / (time.perf_counter() - start))
-        rows.append((f"llama.cpp Q4_1, {n} thread(s)", best))
+        job = {"gguf": str(llm.gguf_path()), "threads": n, "text": text,
+               "new_tokens": args.new_tokens, "repeats": args.repeats}
+        done = subprocess.run([sys.executable, "-c", _LLAMA_CHILD, json.dumps(job)],
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+            rows.append((f"llama.cpp Q4_1, {n} thread(s)", f"failed ({why})"))
+        else:
+            rows.append((f"llama.cpp Q4_1, {n} thread(s)", float(done.stdout.split()[-1])))
     return rows
+
+
+_LLAMA_CHILD = """
+import json, sys, time
+from llama_cpp import Llama
+job = json.loads(sys.argv[1])
+engine = Llama(model_path=job["gguf"], n_threads=job["threads"], n_ctx=512, verbose=False,
+               seed=0)
+best = 0.0
+for _ in range(job["repeats"]):
+    start = time.perf_counter()
+    out = engine.create_completion(job["text"], max_tokens=job["new_tokens"],
+                                   temperature=0.0)
+    best = max(best, out["usage"]["completion_tokens"] / (time.perf_counter() - start))
+print(best)
+"""
 
 
 def main() -> None:
