@@ -108,9 +108,9 @@ def table_speedups(lm, ids, args) -> None:
 def llama_cpp_rows(lm, args, threads) -> list[tuple[str, float | str]]:
     """llama.cpp on the same GGUF file, in a child process.
 
-    A crash inside the compiled extension must not take the bench down: a
-    llama-cpp-python 0.3.36 built from source on a 2-core x86-64 CPU died with a
-    segmentation fault while loading this file; its row then says so.
+    A crash inside the compiled extension must not take the bench down
+    (llama-cpp-python 0.3.36, built from source, has been seen to die with a
+    segmentation fault while loading this file); its row then says so.
     """
     import importlib.util
     import json
