@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / ".device"
 LIMIT_MIB = 60
 
-# What the GPU machine lacks (its package list: /work/.library/device/KINDS.md), and what they need
+# What a GPU machine with PyTorch but no Jupyter stack lacks, and what these packages need
 # at run time: IPython's optional jedi (completion) and ipywidgets' front-end packages stay behind.
 WHEELS = ["ipython", "ipython_pygments_lexers", "matplotlib-inline", "pexpect",
           "ptyprocess", "prompt_toolkit", "wcwidth", "stack_data", "executing", "asttokens", "pure_eval",
