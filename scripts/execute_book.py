@@ -44,6 +44,7 @@ from traitlets import Type
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from optional_cells import missing_framework  # noqa: E402  (the test suite's own rule)
+from toc import toc_entries  # noqa: E402
 
 POLL_SLICE = 0.25  # seconds: the longest a missed wake-up can delay the client
 
@@ -82,21 +83,8 @@ def execute_notebook(nb: nbformat.NotebookNode, **options) -> nbformat.NotebookN
 
 def book_notebooks(root: Path = ROOT) -> list[Path]:
     """The notebooks that ``_toc.yml`` lists, in its order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    found: list[Path] = []
-
-    def visit(node) -> None:
-        if isinstance(node, dict):
-            if "file" in node and (root / f"{node['file']}.ipynb").exists():
-                found.append(root / f"{node['file']}.ipynb")
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(toc)
-    return found
+    names = toc_entries(root / "_toc.yml")
+    return [root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").exists()]
 
 
 def execution_timeout(root: Path = ROOT) -> int:

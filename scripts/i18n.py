@@ -42,6 +42,7 @@ from pathlib import Path
 import nbformat
 import polib
 import yaml
+from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = "zh_CN"
@@ -76,20 +77,7 @@ class TranslationError(Exception):
 
 def book_sources(root: Path = ROOT) -> list[Path]:
     """The English book's pages that ``_toc.yml`` lists (notebooks and Markdown), in its order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    names: list[str] = [toc["root"]]
-
-    def visit(node) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(toc.get("parts", toc.get("chapters", [])))
+    names = toc_entries(root / "_toc.yml")
     found = []
     for name in names:
         for suffix in (".ipynb", ".md"):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 BIB = ROOT / "references.bib"
@@ -64,14 +64,7 @@ def bib_keys(text: str) -> list[str]:
 
 def book_pages() -> list[Path]:
     """The pages of the book: the files ``_toc.yml`` lists, and every page under ``chapters/``."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    listed = [toc["root"]]
-    stack = list(toc.get("parts", [])) + list(toc.get("chapters", []))
-    while stack:
-        entry = stack.pop()
-        if "file" in entry:
-            listed.append(entry["file"])
-        stack.extend(entry.get("chapters", []) + entry.get("sections", []))
+    listed = toc_entries(ROOT / "_toc.yml")
     pages = set()
     for name in listed:
         pages.update(p for p in (ROOT / f"{name}.ipynb", ROOT / f"{name}.md") if p.exists())

@@ -9,7 +9,6 @@ complete fully translated, the committed Chinese pages equal to what
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import nbformat
 import polib
 import pytest
 import yaml
+from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = importlib.util.spec_from_file_location("i18n", ROOT / "scripts" / "i18n.py")
@@ -232,12 +232,8 @@ def test_chinese_code_cells_are_the_english_ones():
 
 
 def test_chinese_toc_lists_the_english_pages():
-    def pages(toc_file: Path) -> list[str]:
-        text = json.dumps(yaml.safe_load(toc_file.read_text(encoding="utf-8")))
-        return [p for p in __import__("re").findall(r'"file": "([^"]+)"', text)]
-
-    english = pages(ROOT / "_toc.yml")
-    chinese = [p for p in pages(ROOT / "zh" / "_toc.yml") if p != "glossary"]
+    english = toc_entries(ROOT / "_toc.yml")
+    chinese = [p for p in toc_entries(ROOT / "zh" / "_toc.yml") if p != "glossary"]
     assert chinese == english
 
 

@@ -8,26 +8,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 from helpers import diagrams
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from sync_setup_cells import chapter_notebooks, repository_url, setup_cell_source  # noqa: E402
+from toc import toc_entries  # noqa: E402
 
 NOTEBOOKS = chapter_notebooks()
 IDS = [p.name for p in NOTEBOOKS]
 
 
 def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        for chapter in part["chapters"]:
-            files.append(chapter["file"])
-            files.extend(section["file"] for section in chapter.get("sections", []))
-    return files
+    return toc_entries(ROOT / "_toc.yml")
 
 
 def test_there_are_notebooks():

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 import yaml
 from browser import chromium, refuse_non_local, serve_folder
+from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build" / "html"
@@ -26,17 +27,7 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 pytestmark = pytest.mark.site
 
 
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        for chapter in part["chapters"]:
-            pages.append(chapter["file"])
-            pages.extend(s["file"] for s in chapter.get("sections", []))
-    return pages
-
-
-PAGES = toc_pages()
+PAGES = toc_entries(ROOT / "_toc.yml")
 
 # Known, harmless console errors of the theme itself. pydata-sphinx-theme logs this one on
 # a reader's first visit, before it has stored a colour mode; it then uses "auto".

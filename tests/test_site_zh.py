@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import yaml
 from browser import chromium, refuse_non_local, serve_folder
+from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = Path(os.environ.get("COURSE_SITE") or ROOT / "_build" / "html")
@@ -42,18 +42,8 @@ QUERIES = {"损失函数": "chapters/appendix_diagrams", "卷积": "chapters/app
            "学习率": "glossary"}
 
 
-def toc_pages(toc_file: Path) -> list[str]:
-    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        for chapter in part["chapters"]:
-            pages.append(chapter["file"])
-            pages.extend(s["file"] for s in chapter.get("sections", []))
-    return pages
-
-
-ZH_PAGES = toc_pages(ROOT / "zh" / "_toc.yml")
-EN_PAGES = toc_pages(ROOT / "_toc.yml")
+ZH_PAGES = toc_entries(ROOT / "zh" / "_toc.yml")
+EN_PAGES = toc_entries(ROOT / "_toc.yml")
 
 
 @pytest.fixture(scope="module")
