@@ -40,7 +40,12 @@ def lab_address(tmp_path_factory):
     # Render every cell, not only those scrolled into view, so the test can count diagrams.
     tracker = settings / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
-    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    # Start the notebook's own (preferred) kernel without asking: otherwise a page opened before
+    # the kernel list has loaded shows a modal "Select Kernel" dialog, seen in CI again and again
+    # even after it was answered, blocking every click on the menu bar.
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        '{"windowingMode": "none", "autoStartDefaultKernel": true}'
+    )
     # Never save: running the notebooks must not write outputs into the repository's files.
     docmanager = settings / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)
@@ -114,7 +119,8 @@ def dismiss_dialogs(page) -> list[str]:
     their texts so a failure can show them. A kernel choice is answered with Python."""
     texts = []
     dialogs = page.locator(".jp-Dialog")
-    while dialogs.count() and len(texts) < 3:
+    deadline = time.monotonic() + 60
+    while dialogs.count() and time.monotonic() < deadline:
         dialog = dialogs.first.element_handle()  # this dialog, not whichever is first later
         texts.append(dialog.inner_text()[:300])
         choice = dialog.query_selector("select")
@@ -128,6 +134,7 @@ def dismiss_dialogs(page) -> list[str]:
         else:
             page.keyboard.press("Escape")
         dialog.wait_for_element_state("hidden", timeout=10_000)
+        page.wait_for_timeout(500)  # a dialog answered may be followed by another one
     if texts:
         print(f"JupyterLab dialogs answered: {texts}")
     return texts
