@@ -10,6 +10,7 @@ from a CDN fails here. Needs ``make book`` first (``make test`` does it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -199,6 +200,40 @@ def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
     assert not source.is_visible(), f"{name}: the set-up cell's code is shown; it should be collapsed"
     first_cell.locator("summary").first.click()
     assert source.is_visible(), f"{name}: the toggle above the set-up cell does not show its code"
+
+
+def exercise_labels(name: str) -> list[str]:
+    """The labels of a chapter's ``{exercise}`` directives, in order."""
+    notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    return re.findall(r"\{exercise\}.*\n:label: (\S+)", text)
+
+
+WITH_EXERCISES = [name for name in CHAPTERS if exercise_labels(name)]
+
+
+@pytest.mark.parametrize("name", WITH_EXERCISES)
+def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_for(visit, name):
+    page = visit(name).page
+    labels = exercise_labels(name)
+    exercises, solutions = page.locator("div.exercise"), page.locator("div.solution")
+    assert exercises.count() == solutions.count() == len(labels), (
+        f"{name}: {exercises.count()} exercises and {solutions.count()} solutions on the page, "
+        f"{len(labels)} in the notebook")
+    for number, label in enumerate(labels, start=1):
+        title = exercises.nth(number - 1).locator(".admonition-title")
+        assert title.inner_text().startswith(f"Exercise {number}"), f"{name}: {title.inner_text()!r}"
+        solution = solutions.nth(number - 1)
+        link = solution.locator(f'.admonition-title a[href="#{label}"]')
+        assert link.count() == 1, f"{name}: solution {number} does not link to exercise {label}"
+        assert f"Exercise {number}" in link.inner_text()
+        body = solution.locator("#solution-content")
+        assert not body.is_visible(), f"{name}: solution {number} is shown before it is asked for"
+        solution.locator(".admonition-title").click()
+        wait_until(page, f"() => document.querySelectorAll('div.solution')[{number - 1}]"
+                         ".querySelector('#solution-content').offsetParent !== null",
+                   f"solution {number} to open when its title is clicked")
+        assert "assert" in body.inner_text(), f"{name}: solution {number} shows no checked code"
 
 
 # A desktop window. The code column's width in characters is measured at this width.

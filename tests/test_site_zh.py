@@ -125,6 +125,14 @@ def test_chinese_page_loads_offline_in_chinese(open_page, name):
                                timeout=20_000)
 
 
+def test_exercises_and_solutions_are_titled_in_chinese(open_page):
+    page, _ = open_page("zh/chapters/03_algorithms.html")
+    exercise = page.locator("div.exercise .admonition-title").first.inner_text()
+    solution = page.locator("div.solution .admonition-title").first.inner_text()
+    assert exercise.startswith("练习 1"), exercise
+    assert solution.startswith("解答") and "练习 1" in solution, solution
+
+
 @pytest.mark.parametrize("name", ["intro", "chapters/appendix_diagrams", "bibliography"])
 def test_switcher_leads_to_the_same_page_in_the_other_edition(open_page, site_url, name):
     page, _ = open_page(f"zh/{name}.html")
