@@ -41,8 +41,14 @@ FONT_OUT = "course-cjk"  # folder of the rewritten faces inside _static
 # The code points the Chinese face may draw: CJK radicals, punctuation, kana and ideographs
 # (U+2E80–U+9FFF), compatibility ideographs, vertical and compatibility forms, full-width forms,
 # and the supplementary ideograph planes. Not Latin, not emoji, not private use.
-CJK_SPANS = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFE10, 0xFE1F), (0xFE30, 0xFE4F),
-             (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+CJK_SPANS = (
+    (0x2E80, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFE10, 0xFE1F),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+    (0x20000, 0x3FFFF),
+)
 MERMAID_FONTS = f"'{FAMILY}', 'trebuchet ms', verdana, arial, sans-serif"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SEARCH_TERMS = ROOT / "locales" / "zh_CN" / "search_terms.txt"
@@ -51,7 +57,10 @@ SWITCHER = "course-language-switcher.html"
 
 def font_source() -> Path:
     """The vendored ``@fontsource/noto-sans-sc`` (its CSS and ``files/``); override: COURSE_CJK_FONT_DIR."""
-    return Path(os.environ.get("COURSE_CJK_FONT_DIR") or ROOT / "site_assets" / "vendor" / "noto-sans-sc")
+    return Path(
+        os.environ.get("COURSE_CJK_FONT_DIR")
+        or ROOT / "site_assets" / "vendor" / "noto-sans-sc"
+    )
 
 
 def is_chinese(language: str | None) -> bool:
@@ -61,25 +70,33 @@ def is_chinese(language: str | None) -> bool:
 # --- 1. the switcher -----------------------------------------------------------------------------
 
 
-def other_edition_href(pagename: str, chinese: bool, pages_of_other: set[str] | None) -> str:
+def other_edition_href(
+    pagename: str, chinese: bool, pages_of_other: set[str] | None
+) -> str:
     """The relative address, from ``pagename``, of the same page in the other edition."""
     depth = pagename.count("/")
     up = "../" * depth
-    target = pagename if pages_of_other is None or pagename in pages_of_other else "index"
+    target = (
+        pagename if pages_of_other is None or pagename in pages_of_other else "index"
+    )
     if chinese:  # zh/<page>.html → <page>.html: one level further up
         return f"{up}../{target}.html"
     return f"{up}{EDITION_FOLDER}/{target}.html"
 
 
 def english_pages() -> set[str]:
-    return {p.relative_to(ROOT).with_suffix("").as_posix()
-            for p in [*ROOT.glob("*.md"), *ROOT.glob("chapters/*.ipynb")]} | {"index"}
+    return {
+        p.relative_to(ROOT).with_suffix("").as_posix()
+        for p in [*ROOT.glob("*.md"), *ROOT.glob("chapters/*.ipynb")]
+    } | {"index"}
 
 
 def chinese_pages() -> set[str]:
     book = ROOT / EDITION_FOLDER
-    return {p.relative_to(book).with_suffix("").as_posix()
-            for p in [*book.glob("*.md"), *book.glob("chapters/*.ipynb")]} | {"index"}
+    return {
+        p.relative_to(book).with_suffix("").as_posix()
+        for p in [*book.glob("*.md"), *book.glob("chapters/*.ipynb")]
+    } | {"index"}
 
 
 def on_page_context(app, pagename, templatename, context, doctree):
@@ -88,7 +105,9 @@ def on_page_context(app, pagename, templatename, context, doctree):
     context["course_other_edition_href"] = other_edition_href(pagename, chinese, others)
     context["course_other_edition_label"] = "English" if chinese else "中文"
     context["course_other_edition_lang"] = "en" if chinese else "zh-CN"
-    context["course_other_edition_title"] = "Read this page in English" if chinese else "阅读本页中文版"
+    context["course_other_edition_title"] = (
+        "Read this page in English" if chinese else "阅读本页中文版"
+    )
 
 
 # --- 4. the font ---------------------------------------------------------------------------------
@@ -117,11 +136,17 @@ def cjk_only_css(css: str, files_url: str) -> tuple[str, list[str]]:
         weight = re.search(r"font-weight:\s*(\d+)", block)
         if not (src and unicode_range and weight):
             continue
-        kept = [(max(lo, first), min(hi, last)) for lo, hi in _ranges(unicode_range.group(1))
-                for first, last in CJK_SPANS if lo <= last and hi >= first]
+        kept = [
+            (max(lo, first), min(hi, last))
+            for lo, hi in _ranges(unicode_range.group(1))
+            for first, last in CJK_SPANS
+            if lo <= last and hi >= first
+        ]
         if not kept:
             continue
-        ranges = ",".join(f"U+{lo:x}" if lo == hi else f"U+{lo:x}-{hi:x}" for lo, hi in kept)
+        ranges = ",".join(
+            f"U+{lo:x}" if lo == hi else f"U+{lo:x}-{hi:x}" for lo, hi in kept
+        )
         files.append(src.group(1))
         faces.append(
             "@font-face {\n"
@@ -190,7 +215,11 @@ def on_config_inited(app, config):
     if SWITCHER not in header_end:
         options["article_header_end"] = [SWITCHER, *header_end]
     config.html_theme_options = options
-    mermaid = dict(config.mermaid_init_config or {}) if hasattr(config, "mermaid_init_config") else None
+    mermaid = (
+        dict(config.mermaid_init_config or {})
+        if hasattr(config, "mermaid_init_config")
+        else None
+    )
     if mermaid is not None:
         mermaid.setdefault("fontFamily", MERMAID_FONTS)
         config.mermaid_init_config = mermaid

@@ -51,13 +51,21 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FONT_SUFFIXES = {".woff2", ".woff", ".ttf", ".eot", ".svg"}
 MANAGER_STATIC = Path("_static") / "vendor" / "html-manager"
-FONT_FOLDERS = (Path("@jupyter-widgets") / "html-manager" / "dist", Path("@jupyter-widgets"))
+FONT_FOLDERS = (
+    Path("@jupyter-widgets") / "html-manager" / "dist",
+    Path("@jupyter-widgets"),
+)
 
 # The first line of sphinxcontrib-mermaid's page script (its template default.js.j2).
 MERMAID_IMPORT = re.compile(r"^import mermaid from [^;\n]+;$", re.MULTILINE)
-MERMAID_FROM_PAGE = "const mermaid = window.mermaid;  // course_site: loaded as a classic script"
+MERMAID_FROM_PAGE = (
+    "const mermaid = window.mermaid;  // course_site: loaded as a classic script"
+)
 
-SETUP_PROMPTS = {"prompt_show": "Show the set-up code", "prompt_hide": "Hide the set-up code"}
+SETUP_PROMPTS = {
+    "prompt_show": "Show the set-up code",
+    "prompt_hide": "Hide the set-up code",
+}
 
 
 # --- 1. Mermaid from disk -------------------------------------------------------------
@@ -86,18 +94,29 @@ def without_module_import(body: str) -> str:
     return script
 
 
-def load_mermaid_as_classic_script(app, pagename, templatename, context, doctree) -> None:
+def load_mermaid_as_classic_script(
+    app, pagename, templatename, context, doctree
+) -> None:
     """On pages with diagrams, load ``mermaid.min.js`` and run the Mermaid module without import."""
     scripts = context.get("script_files", [])
     modules = [
-        js for js in scripts
-        if js.attributes.get("type") == "module" and "mermaid.initialize" in js.attributes.get("body", "")
+        js
+        for js in scripts
+        if js.attributes.get("type") == "module"
+        and "mermaid.initialize" in js.attributes.get("body", "")
     ]
     for module in modules:
-        attributes = {**module.attributes, "body": without_module_import(module.attributes["body"])}
+        attributes = {
+            **module.attributes,
+            "body": without_module_import(module.attributes["body"]),
+        }
         scripts.remove(module)
         # Deferred classic scripts and module scripts run in document order: Mermaid first.
-        app.add_js_file(app.config.mermaid_use_local, priority=module.priority, loading_method="defer")
+        app.add_js_file(
+            app.config.mermaid_use_local,
+            priority=module.priority,
+            loading_method="defer",
+        )
         app.add_js_file(None, priority=module.priority, **attributes)
 
 
@@ -118,12 +137,18 @@ class CollapseSetupCell(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         if not str(self.env.doc2path(self.env.docname)).endswith(".ipynb"):
             return
-        cells = (n for n in self.document.findall(nodes.container) if n.get("nb_element") == "cell_code")
+        cells = (
+            n
+            for n in self.document.findall(nodes.container)
+            if n.get("nb_element") == "cell_code"
+        )
         first = next(cells, None)
         if first is None or first.get("hide_mode"):
             return
         first["hide_mode"] = "input"
-        first["classes"].append("tag_hide-input")  # the class myst-nb gives a tagged cell
+        first["classes"].append(
+            "tag_hide-input"
+        )  # the class myst-nb gives a tagged cell
         for key, text in SETUP_PROMPTS.items():
             first[key] = text
 
@@ -134,7 +159,9 @@ class CollapseSetupCell(SphinxPostTransform):
 def is_thebe_asset(asset) -> bool:
     """Whether a page's script or stylesheet entry is one of sphinx-thebe's."""
     name = Path(str(asset.filename or "")).name
-    return name.startswith("sphinx-thebe") or "THEBE_JS_URL" in asset.attributes.get("body", "")
+    return name.startswith("sphinx-thebe") or "THEBE_JS_URL" in asset.attributes.get(
+        "body", ""
+    )
 
 
 def drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
@@ -149,9 +176,13 @@ def drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
 
 def copy_widget_fonts(outdir: Path) -> list[Path]:
     """Copy the widget manager's fonts beside each page with widgets; return the folders written."""
-    fonts = [f for f in (outdir / MANAGER_STATIC).glob("*") if f.suffix in FONT_SUFFIXES]
+    fonts = [
+        f for f in (outdir / MANAGER_STATIC).glob("*") if f.suffix in FONT_SUFFIXES
+    ]
     pages = outdir.rglob("*.html")
-    folders = sorted({page.parent for page in pages if WIDGET_VIEW in page.read_text("utf-8")})
+    folders = sorted(
+        {page.parent for page in pages if WIDGET_VIEW in page.read_text("utf-8")}
+    )
     written = []
     for folder in folders:
         for relative in FONT_FOLDERS:

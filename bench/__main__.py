@@ -10,9 +10,16 @@ from pathlib import Path
 def main(names: list[str]) -> int:
     scripts = sorted(Path(__file__).parent.glob("bench_*.py"))
     if names:
-        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in names or s.stem in names]
+        scripts = [
+            s
+            for s in scripts
+            if s.stem.removeprefix("bench_") in names or s.stem in names
+        ]
         if not scripts:
-            print(f"no benchmark named {' or '.join(names)}; see bench/bench_*.py", file=sys.stderr)
+            print(
+                f"no benchmark named {' or '.join(names)}; see bench/bench_*.py",
+                file=sys.stderr,
+            )
             return 2
     for script in scripts:
         print(f"\n=== {script.stem} ===", flush=True)

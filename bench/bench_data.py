@@ -18,8 +18,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-LOADERS = ["load_mnist", "load_fashion_mnist", "load_imdb", "load_rotten_tomatoes",
-           "load_chinese_reviews", "load_movielens_100k"]
+LOADERS = [
+    "load_mnist",
+    "load_fashion_mnist",
+    "load_imdb",
+    "load_rotten_tomatoes",
+    "load_chinese_reviews",
+    "load_movielens_100k",
+]
 TARGETS = {"load_mnist": 1.0, "load_fashion_mnist": 1.0, "load_movielens_100k": 2.0}
 
 CHILD = r"""
@@ -42,17 +48,27 @@ print(json.dumps({"seconds": seconds, "alloc": alloc, "rss": rss, "records": rec
 
 def measure(name: str, refresh: bool) -> dict:
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", CHILD, name, "1" if refresh else "0"], cwd=root,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, name, "1" if refresh else "0"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         return {"error": out.stderr.strip().splitlines()[-1]}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--cold", action="store_true", help="also time a parse from the sources (refresh=True)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="also time a parse from the sources (refresh=True)",
+    )
     args = parser.parse_args()
     header = f"{'loader':22s} {'mode':5s} {'records':>9s} {'best s':>7s} {'target':>7s} {'alloc MiB':>9s} {'peak RSS MiB':>12s}  source"
     print(header)
@@ -67,10 +83,14 @@ def main() -> None:
                 print(f"{name:22s} {mode:5s} error: {runs[0]['error']}")
                 continue
             best = min(r["seconds"] for r in runs)
-            target = f"<{TARGETS[name]:.0f} s" if name in TARGETS and mode == "warm" else ""
+            target = (
+                f"<{TARGETS[name]:.0f} s" if name in TARGETS and mode == "warm" else ""
+            )
             r = runs[0]
-            print(f"{name:22s} {mode:5s} {r['records']:>9,} {best:7.3f} {target:>7s} "
-                  f"{max(x['alloc'] for x in runs) / 2**20:9.1f} {max(x['rss'] for x in runs) / 2**20:12.1f}  {r['source']}")
+            print(
+                f"{name:22s} {mode:5s} {r['records']:>9,} {best:7.3f} {target:>7s} "
+                f"{max(x['alloc'] for x in runs) / 2**20:9.1f} {max(x['rss'] for x in runs) / 2**20:12.1f}  {r['source']}"
+            )
 
 
 if __name__ == "__main__":

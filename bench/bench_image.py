@@ -31,7 +31,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIG = str(1 << 30)  # 1 GiB: blocks below it come from the heap and are kept, not returned to the OS
+BIG = str(
+    1 << 30
+)  # 1 GiB: blocks below it come from the heap and are kept, not returned to the OS
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -109,15 +111,27 @@ print(json.dumps(out))
 
 
 def child(code: str, cfg: dict, env_extra: dict | None = None) -> dict:
-    env = {**os.environ, **(env_extra or {}), "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, "-c", code, json.dumps(cfg)], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    env = {
+        **os.environ,
+        **(env_extra or {}),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONWARNINGS": "ignore",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(cfg)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         return {"error": (done.stderr.strip().splitlines() or ["?"])[-1][:120]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(cases: list[tuple[str, dict, dict | None]], repeats: int) -> list[tuple[str, dict]]:
+def measure(
+    cases: list[tuple[str, dict, dict | None]], repeats: int
+) -> list[tuple[str, dict]]:
     """Run every case ``repeats`` times, interleaved (A B A B …), and keep each case's best run.
 
     Interleaving spreads a passing burst of load from other jobs over all cases alike.
@@ -129,7 +143,9 @@ def measure(cases: list[tuple[str, dict, dict | None]], repeats: int) -> list[tu
     best = []
     for label, results in runs.items():
         ok = [r for r in results if "error" not in r]
-        best.append((label, max(ok, key=lambda r: r["images_per_second"]) if ok else results[0]))
+        best.append(
+            (label, max(ok, key=lambda r: r["images_per_second"]) if ok else results[0])
+        )
     return best
 
 
@@ -138,53 +154,97 @@ def table(title: str, rows: list[tuple[str, dict]]) -> None:
     header = f"{'case':46s} {'threads':>10s} {'images/s':>10s} {'ratio':>7s} {'peak RSS MiB':>13s}"
     print(header)
     print("-" * len(header))
-    reference = next((r["images_per_second"] for _, r in rows if "error" not in r), None)
+    reference = next(
+        (r["images_per_second"] for _, r in rows if "error" not in r), None
+    )
     for label, r in rows:
         if "error" in r:
             print(f"{label:46s} error: {r['error']}")
             continue
-        print(f"{label:46s} {r['threads']!s:>10s} {r['images_per_second']:10.0f} "
-              f"{r['images_per_second'] / reference:6.2f}× {r['peak_rss_mib']:13.0f}")
+        print(
+            f"{label:46s} {r['threads']!s:>10s} {r['images_per_second']:10.0f} "
+            f"{r['images_per_second'] / reference:6.2f}× {r['peak_rss_mib']:13.0f}"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer images and one repeat")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer images and one repeat"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     n = 2000 if args.quick else 4000
     cores = os.cpu_count()
-    print(f"CPU cores: {cores}; load average {os.getloadavg()[0]:.1f} (a busy machine slows every row; "
-          "ratios measured side by side are the robust part)")
+    print(
+        f"CPU cores: {cores}; load average {os.getloadavg()[0]:.1f} (a busy machine slows every row; "
+        "ratios measured side by side are the robust part)"
+    )
 
     small = {"framework": "torch", "n": n, "batch": 32}
-    table("1. one epoch of the article CNN on the CPU, batch 32, each framework's default threads", measure([
-        ("PyTorch, helpers.train.fit", small, None),
-        ("Keras 3, model.fit", {**small, "framework": "keras"}, None),
-    ], repeats))
-    table("2. PyTorch threads, batch 32", measure([
-        (f"all threads ({cores})", small, None),
-        ("1 thread", {**small, "threads": 1}, None),
-        ("all threads, OMP_WAIT_POLICY=PASSIVE", small, {"OMP_WAIT_POLICY": "PASSIVE"}),
-    ], repeats))
+    table(
+        "1. one epoch of the article CNN on the CPU, batch 32, each framework's default threads",
+        measure(
+            [
+                ("PyTorch, helpers.train.fit", small, None),
+                ("Keras 3, model.fit", {**small, "framework": "keras"}, None),
+            ],
+            repeats,
+        ),
+    )
+    table(
+        "2. PyTorch threads, batch 32",
+        measure(
+            [
+                (f"all threads ({cores})", small, None),
+                ("1 thread", {**small, "threads": 1}, None),
+                (
+                    "all threads, OMP_WAIT_POLICY=PASSIVE",
+                    small,
+                    {"OMP_WAIT_POLICY": "PASSIVE"},
+                ),
+            ],
+            repeats,
+        ),
+    )
     big = {"framework": "torch", "n": max(n, 8192), "batch": 1024}
-    table("3. PyTorch, batch 1024: glibc malloc settings", measure([
-        ("malloc defaults", big, None),
-        (f"MALLOC_MMAP_/TRIM_THRESHOLD_={BIG}", big, {"MALLOC_MMAP_THRESHOLD_": BIG, "MALLOC_TRIM_THRESHOLD_": BIG}),
-    ], repeats))
+    table(
+        "3. PyTorch, batch 1024: glibc malloc settings",
+        measure(
+            [
+                ("malloc defaults", big, None),
+                (
+                    f"MALLOC_MMAP_/TRIM_THRESHOLD_={BIG}",
+                    big,
+                    {"MALLOC_MMAP_THRESHOLD_": BIG, "MALLOC_TRIM_THRESHOLD_": BIG},
+                ),
+            ],
+            repeats,
+        ),
+    )
 
     import torch
 
     if torch.cuda.is_available():
-        print(f"\n4. GPU ({torch.cuda.get_device_name(0)}): improved CNN, batch 128, up to 20 epochs")
+        print(
+            f"\n4. GPU ({torch.cuda.get_device_name(0)}): improved CNN, batch 128, up to 20 epochs"
+        )
         result = child(GPU_CHILD, {})
         if "error" in result:
             print("error:", result["error"])
         for name, r in ({} if "error" in result else result).items():
-            reached = "not reached" if r["seconds_to_target"] is None else f"{r['seconds_to_target']:.1f} s"
-            print(f"{name:14s} {r['train_images']:>6,} train images: {r['target']:.0%} test accuracy after "
-                  f"{reached}; final {r['final_acc']:.2%} after {r['seconds_total']:.1f} s")
+            reached = (
+                "not reached"
+                if r["seconds_to_target"] is None
+                else f"{r['seconds_to_target']:.1f} s"
+            )
+            print(
+                f"{name:14s} {r['train_images']:>6,} train images: {r['target']:.0%} test accuracy after "
+                f"{reached}; final {r['final_acc']:.2%} after {r['seconds_total']:.1f} s"
+            )
     else:
         print("\n4. no CUDA GPU: time-to-accuracy skipped")
 

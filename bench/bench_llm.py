@@ -37,26 +37,35 @@ PROMPT = "Write a short note to a customer whose order is late, and offer a disc
 
 
 def measure(model, ids, args, **kwargs) -> float:
-    return llm.tokens_per_second(model, ids, new_tokens=args.new_tokens, repeats=args.repeats,
-                                 **kwargs)
+    return llm.tokens_per_second(
+        model, ids, new_tokens=args.new_tokens, repeats=args.repeats, **kwargs
+    )
 
 
 def int8_dynamic(model):
     import torch
 
-    with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao
+    with (
+        warnings.catch_warnings()
+    ):  # torch.ao.quantization is deprecated in favour of torchao
         warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear},
-                                                      dtype=torch.qint8)
+        return torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
+        )
 
 
 def table_cache_batch_precision(lm, ids, args) -> None:
     import torch
 
-    models = {"float32": lm.model, "bfloat16": copy.deepcopy(lm.model).to(torch.bfloat16),
-              "int8 dynamic": int8_dynamic(lm.model)}
-    print(f"\nTable 1 · tokens/s, greedy, {args.new_tokens} new tokens, "
-          f"{torch.get_num_threads()} threads, prompt {ids.shape[1]} tokens")
+    models = {
+        "float32": lm.model,
+        "bfloat16": copy.deepcopy(lm.model).to(torch.bfloat16),
+        "int8 dynamic": int8_dynamic(lm.model),
+    }
+    print(
+        f"\nTable 1 · tokens/s, greedy, {args.new_tokens} new tokens, "
+        f"{torch.get_num_threads()} threads, prompt {ids.shape[1]} tokens"
+    )
     header = f"{'precision':14s} {'batch':>5s} {'with cache':>11s} {'without':>9s} {'ratio':>6s}"
     print(header)
     print("-" * len(header))
@@ -65,7 +74,9 @@ def table_cache_batch_precision(lm, ids, args) -> None:
             batch_ids = ids.repeat(batch, 1)
             cached = measure(model, batch_ids, args, use_cache=True)
             uncached = measure(model, batch_ids, args, use_cache=False)
-            print(f"{name:14s} {batch:5d} {cached:11.1f} {uncached:9.1f} {cached / uncached:6.2f}")
+            print(
+                f"{name:14s} {batch:5d} {cached:11.1f} {uncached:9.1f} {cached / uncached:6.2f}"
+            )
 
 
 def table_speedups(lm, ids, args) -> None:
@@ -86,20 +97,28 @@ def table_speedups(lm, ids, args) -> None:
         row(f"float32, {n} thread(s)", lambda: measure(lm.model, ids, args))
         row(f"bfloat16, {n} thread(s)", lambda: measure(bf16, ids, args))
     torch.set_num_threads(threads)
-    row("float32, static KV cache",
-        lambda: measure(lm.model, ids, args, cache_implementation="static"))
-    row("bfloat16, static KV cache",
-        lambda: measure(bf16, ids, args, cache_implementation="static"))
+    row(
+        "float32, static KV cache",
+        lambda: measure(lm.model, ids, args, cache_implementation="static"),
+    )
+    row(
+        "bfloat16, static KV cache",
+        lambda: measure(bf16, ids, args, cache_implementation="static"),
+    )
     if args.compile:
         compiled = copy.deepcopy(bf16)
         compiled.forward = torch.compile(compiled.forward, dynamic=False)
         start = time.perf_counter()
         measure(compiled, ids, args, cache_implementation="static")  # compiles
         print(f"(torch.compile warm-up took {time.perf_counter() - start:.0f} s)")
-        row("bfloat16, static cache, torch.compile",
-            lambda: measure(compiled, ids, args, cache_implementation="static"))
+        row(
+            "bfloat16, static cache, torch.compile",
+            lambda: measure(compiled, ids, args, cache_implementation="static"),
+        )
     rows += llama_cpp_rows(lm, args, threads)
-    print(f"\nTable 2 · batch 1, with the KV cache, {args.new_tokens} new tokens (tokens/s)")
+    print(
+        f"\nTable 2 · batch 1, with the KV cache, {args.new_tokens} new tokens (tokens/s)"
+    )
     for label, value in rows:
         shown = f"{value:8.1f}" if isinstance(value, float) else f"  {value}"
         print(f"{label:42s} {shown}")
@@ -118,21 +137,42 @@ def llama_cpp_rows(lm, args, threads) -> list[tuple[str, float | str]]:
     import sys
 
     if importlib.util.find_spec("llama_cpp") is None:
-        return [("llama.cpp (same GGUF file)", "skipped: llama-cpp-python is not installed "
-                 "(pip install llama-cpp-python builds it from source)")]
-    text = lm.tokenizer.apply_chat_template([{"role": "user", "content": PROMPT}],
-                                            add_generation_prompt=True, tokenize=False)
+        return [
+            (
+                "llama.cpp (same GGUF file)",
+                "skipped: llama-cpp-python is not installed "
+                "(pip install llama-cpp-python builds it from source)",
+            )
+        ]
+    text = lm.tokenizer.apply_chat_template(
+        [{"role": "user", "content": PROMPT}],
+        add_generation_prompt=True,
+        tokenize=False,
+    )
     rows = []
     for n in sorted({1, threads}):
-        job = {"gguf": str(llm.gguf_path()), "threads": n, "text": text,
-               "new_tokens": args.new_tokens, "repeats": args.repeats}
-        done = subprocess.run([sys.executable, "-c", _LLAMA_CHILD, json.dumps(job)],
-                              capture_output=True, text=True, timeout=600)
+        job = {
+            "gguf": str(llm.gguf_path()),
+            "threads": n,
+            "text": text,
+            "new_tokens": args.new_tokens,
+            "repeats": args.repeats,
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", _LLAMA_CHILD, json.dumps(job)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if done.returncode != 0:
-            why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+            why = (
+                done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+            )[-1]
             rows.append((f"llama.cpp Q4_1, {n} thread(s)", f"failed ({why})"))
         else:
-            rows.append((f"llama.cpp Q4_1, {n} thread(s)", float(done.stdout.split()[-1])))
+            rows.append(
+                (f"llama.cpp Q4_1, {n} thread(s)", float(done.stdout.split()[-1]))
+            )
     return rows
 
 
@@ -153,8 +193,9 @@ print(best)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--new-tokens", type=int, default=32)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--repeats", type=int, default=2)

@@ -35,7 +35,9 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024}))
 def run(notebook: Path) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(notebook), str(notebook.parent)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     if result.returncode != 0:
         return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -57,9 +59,13 @@ def main(paths: list[str]) -> int:
             continue
         total += outcome["seconds"]
         worst = max(worst, outcome["peak_mib"])
-        print(f"{notebook.name:40s} {outcome['seconds']:8.1f} {outcome['peak_mib']:12.0f} MiB"
-              f"   (process {time.perf_counter() - started:.1f} s)")
-    print(f"\nall notebooks: {total:.1f} s; largest peak {worst:.0f} MiB (target < 4096 MiB)")
+        print(
+            f"{notebook.name:40s} {outcome['seconds']:8.1f} {outcome['peak_mib']:12.0f} MiB"
+            f"   (process {time.perf_counter() - started:.1f} s)"
+        )
+    print(
+        f"\nall notebooks: {total:.1f} s; largest peak {worst:.0f} MiB (target < 4096 MiB)"
+    )
     return 1 if failed else 0
 
 

@@ -46,10 +46,15 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from helpers import bpmf, data, recommend  # noqa: E402
 
 DIM, LAM, LAM_BIAS, LR, BATCH = 256, 0.12, 1e-3, 3e-3, 4096
-BPMF_DIMS, BPMF_SAMPLES, BPMF_BURN_IN = (10, 20), 100, 10  # the notebook's full-profile settings
+BPMF_DIMS, BPMF_SAMPLES, BPMF_BURN_IN = (
+    (10, 20),
+    100,
+    10,
+)  # the notebook's full-profile settings
 
 
 # --- PyTorch: the notebook's model --------------------------------------------------------------
+
 
 def torch_model(num_users, num_items, mu, seed=0):
     import torch
@@ -65,8 +70,11 @@ def torch_fit(train, val, num_users, num_items, num_epochs=100, patience=5, seed
     import torch
 
     def tensors(f):
-        return (torch.tensor(f["user_id"].to_numpy()), torch.tensor(f["item_id"].to_numpy()),
-                torch.tensor(f["rating"].to_numpy(), dtype=torch.float32))
+        return (
+            torch.tensor(f["user_id"].to_numpy()),
+            torch.tensor(f["item_id"].to_numpy()),
+            torch.tensor(f["rating"].to_numpy(), dtype=torch.float32),
+        )
 
     u, i, r = tensors(train)
     model = torch_model(num_users, num_items, r.mean().item(), seed)
@@ -76,8 +84,10 @@ def torch_fit(train, val, num_users, num_items, num_epochs=100, patience=5, seed
         start = time.perf_counter()
         order = torch.randperm(len(r))
         for s in range(0, len(r), BATCH):
-            b = order[s:s + BATCH]
-            loss = ((model(u[b], i[b]) - r[b]) ** 2).mean() + model.penalty(u[b], i[b], LAM, LAM_BIAS)
+            b = order[s : s + BATCH]
+            loss = ((model(u[b], i[b]) - r[b]) ** 2).mean() + model.penalty(
+                u[b], i[b], LAM, LAM_BIAS
+            )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -100,11 +110,15 @@ def torch_predict(model, frame):
     import torch
 
     with torch.no_grad():
-        pred = model(torch.tensor(frame["user_id"].to_numpy()), torch.tensor(frame["item_id"].to_numpy()))
+        pred = model(
+            torch.tensor(frame["user_id"].to_numpy()),
+            torch.tensor(frame["item_id"].to_numpy()),
+        )
     return pred.clamp(1, 5).numpy()
 
 
 # --- TensorFlow: vectorised and per-rating -------------------------------------------------------
+
 
 def tf_epoch_seconds(train, num_users, num_items, num_epochs=3):
     """Seconds per epoch of the TF2 loop: (permutation batches, ``tf.data`` shuffle)."""
@@ -118,7 +132,11 @@ def tf_epoch_seconds(train, num_users, num_items, num_epochs=3):
     variables = [P, Q, bu, bi]
     optimizer = tf.keras.optimizers.Adam(learning_rate=LR)
     optimizer.build(variables)
-    spec = (tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.float32))
+    spec = (
+        tf.TensorSpec([None], tf.int64),
+        tf.TensorSpec([None], tf.int64),
+        tf.TensorSpec([None], tf.float32),
+    )
 
     @tf.function(input_signature=spec)
     def step(u, i, r):
@@ -126,21 +144,32 @@ def tf_epoch_seconds(train, num_users, num_items, num_epochs=3):
             p, q = tf.gather(P, u), tf.gather(Q, i)
             b_u, b_i = tf.gather(bu, u), tf.gather(bi, i)
             pred = mu + b_u + b_i + tf.reduce_sum(p * q, -1)
-            penalty = LAM * (tf.reduce_sum(p**2, -1) + tf.reduce_sum(q**2, -1)) + LAM_BIAS * (b_u**2 + b_i**2)
+            penalty = LAM * (
+                tf.reduce_sum(p**2, -1) + tf.reduce_sum(q**2, -1)
+            ) + LAM_BIAS * (b_u**2 + b_i**2)
             loss = tf.reduce_mean((pred - r) ** 2 + penalty)
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        optimizer.apply_gradients(
+            zip(tape.gradient(loss, variables), variables, strict=True)
+        )
 
-    columns = (train["user_id"].to_numpy(np.int64), train["item_id"].to_numpy(np.int64),
-               train["rating"].to_numpy(np.float32))
+    columns = (
+        train["user_id"].to_numpy(np.int64),
+        train["item_id"].to_numpy(np.int64),
+        train["rating"].to_numpy(np.float32),
+    )
     rng = np.random.default_rng(0)
 
     def permutation_epoch():
         order = rng.permutation(len(columns[2]))
         for start in range(0, len(order), BATCH):
-            batch = order[start:start + BATCH]
+            batch = order[start : start + BATCH]
             step(*(column[batch] for column in columns))
 
-    batches = tf.data.Dataset.from_tensor_slices(columns).shuffle(len(train), seed=0).batch(BATCH)
+    batches = (
+        tf.data.Dataset.from_tensor_slices(columns)
+        .shuffle(len(train), seed=0)
+        .batch(BATCH)
+    )
 
     def tf_data_epoch():
         for u, i, r in batches:
@@ -149,7 +178,9 @@ def tf_epoch_seconds(train, num_users, num_items, num_epochs=3):
     seconds = []
     for epoch in (permutation_epoch, tf_data_epoch):
         times = []
-        for _ in range(num_epochs + 1):  # the first epoch traces the function: not counted
+        for _ in range(
+            num_epochs + 1
+        ):  # the first epoch traces the function: not counted
             start = time.perf_counter()
             epoch()
             times.append(time.perf_counter() - start)
@@ -161,15 +192,22 @@ def article_loop_seconds(train, num_users, num_items, sample=300):
     """The article's per-rating loop, fixed to run; seconds per rating on ``sample`` ratings."""
     import tensorflow as tf
 
-    user_embedding = tf.Variable(tf.random.normal((num_users, 10)))  # (count, dim): the fix
+    user_embedding = tf.Variable(
+        tf.random.normal((num_users, 10))
+    )  # (count, dim): the fix
     item_embedding = tf.Variable(tf.random.normal((num_items, 10)))
     optimizer = tf.keras.optimizers.Adam()
 
     def collaborative_filter(user_ids, item_ids):
-        return tf.reduce_sum(tf.nn.embedding_lookup(user_embedding, user_ids)
-                             * tf.nn.embedding_lookup(item_embedding, item_ids), axis=1)
+        return tf.reduce_sum(
+            tf.nn.embedding_lookup(user_embedding, user_ids)
+            * tf.nn.embedding_lookup(item_embedding, item_ids),
+            axis=1,
+        )
 
-    rows = train.sample(sample + 20, random_state=0)[["user_id", "item_id", "rating"]].to_numpy()
+    rows = train.sample(sample + 20, random_state=0)[
+        ["user_id", "item_id", "rating"]
+    ].to_numpy()
     times = []
     for n, (user_id, item_id, rating) in enumerate(rows):
         start = time.perf_counter()
@@ -177,13 +215,16 @@ def article_loop_seconds(train, num_users, num_items, sample=300):
             prediction = collaborative_filter([user_id], [item_id])
             loss = tf.reduce_mean(tf.square(float(rating) - prediction))
         gradients = tape.gradient(loss, [user_embedding, item_embedding])
-        optimizer.apply_gradients(zip(gradients, [user_embedding, item_embedding], strict=True))
+        optimizer.apply_gradients(
+            zip(gradients, [user_embedding, item_embedding], strict=True)
+        )
         if n >= 20:  # the first steps build the optimiser: not counted
             times.append(time.perf_counter() - start)
     return float(np.mean(times))
 
 
 # --- Bayesian MF (helpers.bpmf) -----------------------------------------------------------------
+
 
 def bayesian_row(fold, fit_part, val, train, test, num_users, num_items):
     """Choose the dimension on ``val``, refit on ``train``, score ``test``; the time covers both."""
@@ -194,43 +235,79 @@ def bayesian_row(fold, fit_part, val, train, test, num_users, num_items):
     model.fit(train["user_id"], train["item_id"], train["rating"])
     pred = model.predict(test["user_id"], test["item_id"])
     seconds = time.perf_counter() - start
-    row = {"model": f"our Bayesian MF (dim {'/'.join(map(str, BPMF_DIMS))})", "fold": fold,
-           "rmse": recommend.rmse(test["rating"], pred), "mae": recommend.mae(test["rating"], pred), "fit s": seconds}
-    print(f"  {fold} our Bayesian MF RMSE {row['rmse']:.4f}  fit {seconds:6.1f} s (dim {dim})", flush=True)
+    row = {
+        "model": f"our Bayesian MF (dim {'/'.join(map(str, BPMF_DIMS))})",
+        "fold": fold,
+        "rmse": recommend.rmse(test["rating"], pred),
+        "mae": recommend.mae(test["rating"], pred),
+        "fit s": seconds,
+    }
+    print(
+        f"  {fold} our Bayesian MF RMSE {row['rmse']:.4f}  fit {seconds:6.1f} s (dim {dim})",
+        flush=True,
+    )
     return row
 
 
 # --- Surprise --------------------------------------------------------------------------------------
 
+
 def surprise_rows(ml, folds):
     try:
         import surprise
     except ImportError:
-        print("\nscikit-surprise is not installed (pip install scikit-surprise): Surprise rows skipped.")
+        print(
+            "\nscikit-surprise is not installed (pip install scikit-surprise): Surprise rows skipped."
+        )
         return []
     rows = []
     reader = surprise.Reader(rating_scale=(1, 5))
     for fold in folds:
         train, test = ml.split(fold)
-        trainset = surprise.Dataset.load_from_df(train[["user_id", "item_id", "rating"]], reader).build_full_trainset()
-        testset = list(test[["user_id", "item_id", "rating"]].itertuples(index=False, name=None))
-        for name, algo in (("Surprise SVD", surprise.SVD(random_state=0)),
-                           ("Surprise SVD++", surprise.SVDpp(random_state=0))):
+        trainset = surprise.Dataset.load_from_df(
+            train[["user_id", "item_id", "rating"]], reader
+        ).build_full_trainset()
+        testset = list(
+            test[["user_id", "item_id", "rating"]].itertuples(index=False, name=None)
+        )
+        for name, algo in (
+            ("Surprise SVD", surprise.SVD(random_state=0)),
+            ("Surprise SVD++", surprise.SVDpp(random_state=0)),
+        ):
             start = time.perf_counter()
             algo.fit(trainset)
             seconds = time.perf_counter() - start
             pred = np.array([p.est for p in algo.test(testset)])
-            rows.append({"model": name, "fold": fold, "rmse": recommend.rmse(test["rating"], pred),
-                         "mae": recommend.mae(test["rating"], pred), "fit s": seconds})
-            print(f"  {fold} {name:15s} RMSE {rows[-1]['rmse']:.4f}  fit {seconds:6.1f} s", flush=True)
+            rows.append(
+                {
+                    "model": name,
+                    "fold": fold,
+                    "rmse": recommend.rmse(test["rating"], pred),
+                    "mae": recommend.mae(test["rating"], pred),
+                    "fit s": seconds,
+                }
+            )
+            print(
+                f"  {fold} {name:15s} RMSE {rows[-1]['rmse']:.4f}  fit {seconds:6.1f} s",
+                flush=True,
+            )
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--folds", nargs="+", default=["u1", "u2", "u3", "u4", "u5"])
-    parser.add_argument("--sample", type=int, default=300, help="ratings timed in the per-rating loop")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these sizes)")
+    parser.add_argument(
+        "--sample", type=int, default=300, help="ratings timed in the per-rating loop"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (1 is fastest for these sizes)",
+    )
     args = parser.parse_args()
 
     import pandas as pd
@@ -242,17 +319,25 @@ def main() -> None:
     num_items = int(ml.ratings["item_id"].max()) + 1
     train_u1, _ = ml.split("u1")
 
-    print(f"Table 1 · seconds per epoch over the {len(train_u1):,} ratings of u1.base (dim {DIM} for the "
-          f"vectorised loops, batch {BATCH})", flush=True)
+    print(
+        f"Table 1 · seconds per epoch over the {len(train_u1):,} ratings of u1.base (dim {DIM} for the "
+        f"vectorised loops, batch {BATCH})",
+        flush=True,
+    )
     _, _, torch_s = torch_fit(train_u1, None, num_users, num_items, num_epochs=3)
     tf_s, tf_data_s = tf_epoch_seconds(train_u1, num_users, num_items)
     per_rating = article_loop_seconds(train_u1, num_users, num_items, args.sample)
     article_s = per_rating * len(train_u1)
     seconds = [torch_s, tf_s, tf_data_s, article_s]
-    speed = pd.DataFrame({"s / epoch": seconds, "speed-up vs article": [article_s / s for s in seconds]},
-                         index=["PyTorch, mini-batches", "TensorFlow 2, @tf.function, permutation batches",
-                                "TensorFlow 2, @tf.function, tf.data shuffle",
-                                f"article: 1 step per rating (extrapolated from {args.sample})"])
+    speed = pd.DataFrame(
+        {"s / epoch": seconds, "speed-up vs article": [article_s / s for s in seconds]},
+        index=[
+            "PyTorch, mini-batches",
+            "TensorFlow 2, @tf.function, permutation batches",
+            "TensorFlow 2, @tf.function, tf.data shuffle",
+            f"article: 1 step per rating (extrapolated from {args.sample})",
+        ],
+    )
     print(speed.to_string(float_format=lambda v: f"{v:,.3f}"))
 
     print(f"\nTable 2 · test error on folds {', '.join(args.folds)}", flush=True)
@@ -265,11 +350,22 @@ def main() -> None:
         model, _, _ = torch_fit(train, None, num_users, num_items, num_epochs=epochs)
         seconds = time.perf_counter() - start
         pred = torch_predict(model, test)
-        rows.append({"model": f"our biased MF (dim {DIM}, λ {LAM})", "fold": fold,
-                     "rmse": recommend.rmse(test["rating"], pred), "mae": recommend.mae(test["rating"], pred),
-                     "fit s": seconds})
-        print(f"  {fold} our biased MF    RMSE {rows[-1]['rmse']:.4f}  fit {seconds:6.1f} s", flush=True)
-        rows.append(bayesian_row(fold, fit_part, val, train, test, num_users, num_items))
+        rows.append(
+            {
+                "model": f"our biased MF (dim {DIM}, λ {LAM})",
+                "fold": fold,
+                "rmse": recommend.rmse(test["rating"], pred),
+                "mae": recommend.mae(test["rating"], pred),
+                "fit s": seconds,
+            }
+        )
+        print(
+            f"  {fold} our biased MF    RMSE {rows[-1]['rmse']:.4f}  fit {seconds:6.1f} s",
+            flush=True,
+        )
+        rows.append(
+            bayesian_row(fold, fit_part, val, train, test, num_users, num_items)
+        )
     rows += surprise_rows(ml, args.folds)
     summary = recommend.fold_summary(rows, metrics=["rmse", "mae", "fit s"])
     print(summary.to_string(float_format=lambda v: f"{v:.4f}"))
@@ -278,8 +374,10 @@ def main() -> None:
         for name in ("Surprise SVD", "Surprise SVD++"):
             if name in summary.index:
                 other = summary.loc[name]
-                print(f"{ours_name} vs {name}: RMSE {ours['rmse mean'] - other['rmse mean']:+.4f}, "
-                      f"fit time × {ours['fit s mean'] / other['fit s mean']:.2f}")
+                print(
+                    f"{ours_name} vs {name}: RMSE {ours['rmse mean'] - other['rmse mean']:+.4f}, "
+                    f"fit time × {ours['fit s mean'] / other['fit s mean']:.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,14 @@ def integer(value, name: str, minimum: int = 1) -> int:
     ...
     ValueError: batch_size must be a positive integer, got True
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        wanted = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer ≥ {minimum}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < minimum
+    ):
+        wanted = {0: "a non-negative integer", 1: "a positive integer"}.get(
+            minimum, f"an integer ≥ {minimum}"
+        )
         raise ValueError(f"{name} must be {wanted}, got {value!r}")
     return int(value)
 
@@ -54,8 +60,15 @@ def _interval(low, high, low_open: bool, high_open: bool) -> str:
     return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
-def number(value, name: str, *, low: float | None = None, high: float | None = None,
-           low_open: bool = False, high_open: bool = False) -> float:
+def number(
+    value,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """Return ``value`` as a ``float`` if it is a finite real number in the interval; else raise.
 
     Parameters
@@ -85,9 +98,15 @@ def number(value, name: str, *, low: float | None = None, high: float | None = N
     ValueError: ink_threshold must be a finite number in [0, 1), got 1.0
     """
     wanted = f"a finite number {_interval(low, high, low_open, high_open)}".rstrip()
-    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # numpy or torch scalars
+    if (
+        hasattr(value, "item") and getattr(value, "ndim", 1) == 0
+    ):  # numpy or torch scalars
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+    ):
         raise ValueError(f"{name} must be {wanted}, got {value!r}")
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
@@ -125,7 +144,9 @@ def probability(value, name: str) -> float:
 
 def _is_bool(value) -> bool:
     kind = type(value)  # numpy's bool is recognised without importing numpy
-    return isinstance(value, bool) or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
+    return isinstance(value, bool) or (
+        kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+    )
 
 
 def choice(value, name: str, options):

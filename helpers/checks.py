@@ -40,7 +40,9 @@ class Result:
         colour = "#1a7f37" if self.passed else "#cf222e"
         from html import escape
 
-        return f'<div style="color:{colour};font-weight:600">{escape(self.message)}</div>'
+        return (
+            f'<div style="color:{colour};font-weight:600">{escape(self.message)}</div>'
+        )
 
 
 def _result(passed: bool, detail: str, hint: str) -> Result:
@@ -57,10 +59,14 @@ def _as_array(value, name: str) -> np.ndarray:
     try:
         return np.asarray(to_numpy(value), dtype=float)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from error
+        raise TypeError(
+            f"{name} must be a number or an array of numbers, got {type(value).__name__}"
+        ) from error
 
 
-def check_close(answer, expected, *, rtol: float = 1e-6, atol: float = 1e-9, hint: str = "") -> Result:
+def check_close(
+    answer, expected, *, rtol: float = 1e-6, atol: float = 1e-9, hint: str = ""
+) -> Result:
     """Check a number or array against the expected value within a tolerance.
 
     Parameters
@@ -77,32 +83,49 @@ def check_close(answer, expected, *, rtol: float = 1e-6, atol: float = 1e-9, hin
         return _result(False, "no answer yet (replace the `...`)", hint)
     got, want = _as_array(answer, "answer"), _as_array(expected, "expected")
     if got.shape != want.shape:
-        return _result(False, f"expected shape {want.shape}, got shape {got.shape}", hint)
+        return _result(
+            False, f"expected shape {want.shape}, got shape {got.shape}", hint
+        )
     if np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
         return _result(True, "", hint)
     if want.ndim == 0:
         return _result(False, f"expected {want.item():.6g}, got {got.item():.6g}", hint)
     worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
-    return _result(False, f"largest difference at index {tuple(int(i) for i in worst)}: "
-                          f"expected {want[worst]:.6g}, got {got[worst]:.6g}", hint)
+    return _result(
+        False,
+        f"largest difference at index {tuple(int(i) for i in worst)}: "
+        f"expected {want[worst]:.6g}, got {got[worst]:.6g}",
+        hint,
+    )
 
 
 def check_equal(answer, expected, *, hint: str = "") -> Result:
     """Check an exact answer (a shape, a label, a word, a count)."""
     if answer is Ellipsis:
         return _result(False, "no answer yet (replace the `...`)", hint)
-    return _result(_same(answer, expected), f"expected {expected!r}, got {answer!r}", hint)
+    return _result(
+        _same(answer, expected), f"expected {expected!r}, got {answer!r}", hint
+    )
 
 
 def _same(answer, expected) -> bool:
     """Exact equality that also works for arrays and tensors (element-wise, same shape) and NaN."""
-    if any(hasattr(v, "shape") and getattr(v, "ndim", 0) > 0 for v in (answer, expected)):
+    if any(
+        hasattr(v, "shape") and getattr(v, "ndim", 0) > 0 for v in (answer, expected)
+    ):
         try:
             got, want = _as_array(answer, "answer"), _as_array(expected, "expected")
         except TypeError:
             return False
-        return got.shape == want.shape and bool(np.array_equal(got, want, equal_nan=True))
-    if isinstance(answer, float) and isinstance(expected, float) and np.isnan(answer) and np.isnan(expected):
+        return got.shape == want.shape and bool(
+            np.array_equal(got, want, equal_nan=True)
+        )
+    if (
+        isinstance(answer, float)
+        and isinstance(expected, float)
+        and np.isnan(answer)
+        and np.isnan(expected)
+    ):
         return True
     try:
         return bool(answer == expected)
@@ -131,20 +154,38 @@ def check_function(
         whatever the function does).
     """
     if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"inputs must be a list of inputs to try, got {type(inputs).__name__}")
+        raise TypeError(
+            f"inputs must be a list of inputs to try, got {type(inputs).__name__}"
+        )
     inputs = list(inputs)
     if not inputs:
         raise ValueError("inputs is empty: a check on no input would pass any function")
     for x in inputs:
         try:
             got = function(x)
-        except Exception as error:  # the reader's code: report, do not crash the notebook
-            return _result(False, f"calling it on {x!r} raised {type(error).__name__}: {error}", hint)
+        except (
+            Exception
+        ) as error:  # the reader's code: report, do not crash the notebook
+            return _result(
+                False,
+                f"calling it on {x!r} raised {type(error).__name__}: {error}",
+                hint,
+            )
         try:
             outcome = check_close(got, reference(x), rtol=rtol, atol=atol)
-        except TypeError:  # the reader's function returned text, a dict…: a wrong answer
-            return _result(False, f"for input {x!r}: it returned {type(got).__name__} {got!r:.40}, "
-                                  "not a number or an array of numbers", hint)
+        except (
+            TypeError
+        ):  # the reader's function returned text, a dict…: a wrong answer
+            return _result(
+                False,
+                f"for input {x!r}: it returned {type(got).__name__} {got!r:.40}, "
+                "not a number or an array of numbers",
+                hint,
+            )
         if not outcome:
-            return _result(False, f"for input {x!r}: {outcome.message.removeprefix('❌ Not yet: ').rstrip('.')}", hint)
+            return _result(
+                False,
+                f"for input {x!r}: {outcome.message.removeprefix('❌ Not yet: ').rstrip('.')}",
+                hint,
+            )
     return _result(True, "", hint)

@@ -28,7 +28,9 @@ from . import runtime
 MERMAID_VERSION = "11.12.1"
 """Mermaid release used on Colab; the site serves the same one from npm (package.json)."""
 
-MERMAID_CDN = f"https://cdn.jsdelivr.net/npm/mermaid@{MERMAID_VERSION}/dist/mermaid.esm.min.mjs"
+MERMAID_CDN = (
+    f"https://cdn.jsdelivr.net/npm/mermaid@{MERMAID_VERSION}/dist/mermaid.esm.min.mjs"
+)
 
 _FENCE = re.compile(
     r"^(?P<indent>[ ]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*mermaid[ \t]*\n"
@@ -73,9 +75,14 @@ def notebook_diagrams(notebook: dict) -> list[str]:
     notebook
         The notebook as a dict (nbformat 4 JSON): ``{"cells": [...]}``.
     """
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list) \
-            or not all(isinstance(cell, dict) for cell in notebook["cells"]):
-        raise ValueError("expected a notebook: a dict with a 'cells' list of cell dicts (nbformat 4)")
+    if (
+        not isinstance(notebook, dict)
+        or not isinstance(notebook.get("cells"), list)
+        or not all(isinstance(cell, dict) for cell in notebook["cells"])
+    ):
+        raise ValueError(
+            "expected a notebook: a dict with a 'cells' list of cell dicts (nbformat 4)"
+        )
     diagrams = []
     for cell in notebook["cells"]:
         if cell.get("cell_type") != "markdown":
@@ -87,7 +94,9 @@ def notebook_diagrams(notebook: dict) -> list[str]:
     return diagrams
 
 
-def find_diagram(diagrams: list[str], title: str, *, where: str = "this notebook") -> str:
+def find_diagram(
+    diagrams: list[str], title: str, *, where: str = "this notebook"
+) -> str:
     """Return the diagram whose front-matter title is ``title``.
 
     Raises
@@ -98,13 +107,17 @@ def find_diagram(diagrams: list[str], title: str, *, where: str = "this notebook
         If ``title`` is not a non-empty string (``None`` would match an untitled diagram).
     """
     if not isinstance(title, str) or not title.strip():
-        raise TypeError(f"title must be the diagram's title (a non-empty str), got {title!r}")
+        raise TypeError(
+            f"title must be the diagram's title (a non-empty str), got {title!r}"
+        )
     titles = [diagram_title(d) for d in diagrams]
     for candidate, diagram in zip(titles, diagrams, strict=True):
         if candidate == title:
             return diagram
     known = ", ".join(repr(t) for t in titles if t) or "none"
-    raise KeyError(f"no Mermaid diagram titled {title!r} in {where}; titles found: {known}")
+    raise KeyError(
+        f"no Mermaid diagram titled {title!r} in {where}; titles found: {known}"
+    )
 
 
 def mermaid_html(source: str, *, script_url: str = MERMAID_CDN) -> str:
@@ -140,8 +153,10 @@ def course_diagrams(chapters: str | Path) -> dict[str, str]:
             if title is None:
                 continue
             if found.get(title, diagram) != diagram:
-                raise ValueError(f"two different diagrams are titled {title!r} (one in {path.name}); "
-                                 "give each diagram its own title")
+                raise ValueError(
+                    f"two different diagrams are titled {title!r} (one in {path.name}); "
+                    "give each diagram its own title"
+                )
             found[title] = diagram
     return found
 
@@ -150,7 +165,9 @@ def _quoted(text: str) -> str:
     """``text`` as a Python literal, quoted as ``ruff format`` quotes it."""
     import json
 
-    double_quoted = json.dumps(text, ensure_ascii=False)  # JSON's escapes are valid Python
+    double_quoted = json.dumps(
+        text, ensure_ascii=False
+    )  # JSON's escapes are valid Python
     if text.count('"') <= text.count("'"):
         return double_quoted
     body = double_quoted[1:-1].replace('\\"', '"').replace("'", "\\'")
@@ -170,7 +187,7 @@ def sources_module(diagrams: dict[str, str]) -> str:
         "DIAGRAMS = {",
     ]
     for title, source in sorted(diagrams.items()):
-        lines.append(f"    {_quoted(title)}: \"\\n\".join(")
+        lines.append(f'    {_quoted(title)}: "\\n".join(')
         lines.append("        [")
         lines.extend(f"            {_quoted(line)}," for line in source.split("\n"))
         lines.append("        ]")
@@ -222,13 +239,17 @@ def main(argv: list[str] | None = None) -> int:
     target = here / "diagram_sources.py"
     chapters = here.parent / "chapters"
     if not any(chapters.glob("*.ipynb")):
-        print(f"no notebooks in {chapters}: run this in a clone of the course's repository")
+        print(
+            f"no notebooks in {chapters}: run this in a clone of the course's repository"
+        )
         return 2
     text = sources_module(course_diagrams(chapters))
     current = target.read_text(encoding="utf-8") if target.exists() else ""
     if "--check" in argv:
         if current != text:
-            print(f"{target} differs from the notebooks' diagrams: run python -m helpers.diagrams")
+            print(
+                f"{target} differs from the notebooks' diagrams: run python -m helpers.diagrams"
+            )
             return 1
         print(f"{target} matches the notebooks")
         return 0

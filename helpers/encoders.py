@@ -29,12 +29,19 @@ def embed(texts, tokenizer, encoder, batch_size=64, max_length=256):
     encoder.eval()
     texts = list(texts)
     device = next(encoder.parameters()).device
-    order = np.argsort([len(t) for t in texts])  # similar lengths together: less padding
+    order = np.argsort(
+        [len(t) for t in texts]
+    )  # similar lengths together: less padding
     out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
-        rows = order[start:start + batch_size]
-        batch = tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                          max_length=max_length, return_tensors="pt").to(device)
+        rows = order[start : start + batch_size]
+        batch = tokenizer(
+            [texts[i] for i in rows],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        ).to(device)
         pooled = mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"])
         out[rows] = to_numpy(F.normalize(pooled, dim=-1))
     return out

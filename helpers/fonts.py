@@ -55,8 +55,13 @@ def use_chinese_font() -> str:
     if PREFERRED_FAMILY not in known:
         font_manager.fontManager.addfont(str(path))
         known = {entry.name for entry in font_manager.fontManager.ttflist}
-    family = PREFERRED_FAMILY if PREFERRED_FAMILY in known else \
-        font_manager.FontProperties(fname=str(path)).get_name()
+    family = (
+        PREFERRED_FAMILY
+        if PREFERRED_FAMILY in known
+        else font_manager.FontProperties(fname=str(path)).get_name()
+    )
     rcParams["font.family"] = "sans-serif"
-    rcParams["font.sans-serif"] = [family] + [f for f in rcParams["font.sans-serif"] if f != family]
+    rcParams["font.sans-serif"] = [family] + [
+        f for f in rcParams["font.sans-serif"] if f != family
+    ]
     return family

@@ -14,8 +14,15 @@ import numbers
 from helpers import arguments
 
 
-def parse_number(text, name: str, *, low: float | None = None, high: float | None = None,
-                 low_open: bool = False, high_open: bool = False) -> float:
+def parse_number(
+    text,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """Read a number the reader typed (``"0.1"``, ``" 1e-3 "``) and check its range.
 
     Parameters
@@ -48,16 +55,26 @@ def parse_number(text, name: str, *, low: float | None = None, high: float | Non
         try:
             value = float(stripped)
         except ValueError:
-            raise ValueError(f"{name} must be a number such as 0.1, got {text!r}") from None
+            raise ValueError(
+                f"{name} must be a number such as 0.1, got {text!r}"
+            ) from None
         if not math.isfinite(value):
             raise ValueError(f"{name} must be a finite number, got {text!r}")
     else:
         value = text
-    if low is None and high is None:  # no interval to state: any finite real number will do
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if (
+        low is None and high is None
+    ):  # no interval to state: any finite real number will do
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+        ):
             raise ValueError(f"{name} must be a finite number, got {value!r}")
         return float(value)
-    return arguments.number(value, name, low=low, high=high, low_open=low_open, high_open=high_open)
+    return arguments.number(
+        value, name, low=low, high=high, low_open=low_open, high_open=high_open
+    )
 
 
 def clean_text(text, name: str, *, max_chars: int = 2_000) -> str:
@@ -79,11 +96,15 @@ def clean_text(text, name: str, *, max_chars: int = 2_000) -> str:
     if not stripped:
         raise ValueError(f"{name} is empty: type some text")
     if len(stripped) > max_chars:
-        raise ValueError(f"{name} is {len(stripped):,} characters long: keep it under {max_chars:,}")
+        raise ValueError(
+            f"{name} is {len(stripped):,} characters long: keep it under {max_chars:,}"
+        )
     return stripped
 
 
-def text_lines(text, name: str, *, max_lines: int = 200, max_chars: int = 20_000) -> list[str]:
+def text_lines(
+    text, name: str, *, max_lines: int = 200, max_chars: int = 20_000
+) -> list[str]:
     """Split the reader's text into its non-blank lines (one item per line), each stripped.
 
     Examples
@@ -92,10 +113,15 @@ def text_lines(text, name: str, *, max_lines: int = 200, max_chars: int = 20_000
     ['first', 'second']
     """
     max_lines = arguments.integer(max_lines, "max_lines")
-    lines = [line.strip() for line in clean_text(text, name, max_chars=max_chars).splitlines()]
+    lines = [
+        line.strip()
+        for line in clean_text(text, name, max_chars=max_chars).splitlines()
+    ]
     lines = [line for line in lines if line]
     if len(lines) > max_lines:
-        raise ValueError(f"{name} has {len(lines):,} lines: keep it to {max_lines:,} or fewer")
+        raise ValueError(
+            f"{name} has {len(lines):,} lines: keep it to {max_lines:,} or fewer"
+        )
     return lines
 
 
@@ -130,6 +156,7 @@ def explain_errors(function):
     >>> half("four")
     ⚠️ x must be a number such as 0.1, got 'four'
     """
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:

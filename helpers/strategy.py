@@ -22,7 +22,9 @@ import math
 from .arguments import number, positive_number
 
 
-def serving_cost_per_million(requests_per_second: float, price_per_hour: float) -> float:
+def serving_cost_per_million(
+    requests_per_second: float, price_per_hour: float
+) -> float:
     """Cost of one million requests on a machine kept busy: seconds needed × price per second.
 
     >>> round(serving_cost_per_million(50, 2.40), 2)
@@ -33,8 +35,11 @@ def serving_cost_per_million(requests_per_second: float, price_per_hour: float) 
     return 1e6 / rate / 3600 * price
 
 
-def break_even_requests(fixed_cost_per_month: float, own_cost_per_million: float,
-                        api_price_per_million: float) -> float:
+def break_even_requests(
+    fixed_cost_per_month: float,
+    own_cost_per_million: float,
+    api_price_per_million: float,
+) -> float:
     """Monthly requests above which serving yourself (fixed + own cost) beats an API.
 
     Returns ``math.inf`` when the API is no dearer per request than serving yourself:
@@ -75,9 +80,15 @@ def examples_for_margin(accuracy: float, margin: float, z: float = 1.96) -> int:
     return math.ceil(z**2 * accuracy * (1 - accuracy) / margin**2)
 
 
-def calculator_report(requests_per_second, price_per_hour, api_price_per_million,
-                      fixed_cost_per_month, monthly_requests, cost_false_positive,
-                      cost_false_negative) -> list[str]:
+def calculator_report(
+    requests_per_second,
+    price_per_hour,
+    api_price_per_million,
+    fixed_cost_per_month,
+    monthly_requests,
+    cost_false_positive,
+    cost_false_negative,
+) -> list[str]:
     """The chapter's calculator: build-vs-buy and the decision threshold, as lines of text.
 
     Bad input never raises: the report is then one line saying what to fix.
@@ -99,8 +110,12 @@ def calculator_report(requests_per_second, price_per_hour, api_price_per_million
         f"{machines:,.2g} machine(s) busy all month",
         f"per month at {volume:,.0f} requests: yourself {own_month:,.2f} "
         f"(incl. {fixed:,.2f} fixed) vs API {api_month:,.2f} → {cheaper} is cheaper",
-        "break-even volume: " + ("never (the API costs no more per request)"
-                                  if math.isinf(break_even) else f"{break_even:,.0f} requests/month"),
+        "break-even volume: "
+        + (
+            "never (the API costs no more per request)"
+            if math.isinf(break_even)
+            else f"{break_even:,.0f} requests/month"
+        ),
         f"act when p ≥ {threshold:.3f} (false positive costs {cost_false_positive:g}, "
         f"false negative {cost_false_negative:g})",
     ]

@@ -38,7 +38,9 @@ from .tensors import to_numpy
 __all__ = ["DerivativeCheck", "check_gradient", "check_jacobian", "sympy_to_torch"]
 
 
-@dataclass(frozen=True, repr=False)  # repr=False: keep Result's ✅/❌ message as the repr
+@dataclass(
+    frozen=True, repr=False
+)  # repr=False: keep Result's ✅/❌ message as the repr
 class DerivativeCheck(Result):
     """The outcome of comparing a symbolic derivative with autograd at one point.
 
@@ -81,36 +83,52 @@ def _coerce_to_tensors(function: Callable) -> Callable:
     import torch
 
     def wrapper(*args):
-        floats = [a for a in args if isinstance(a, torch.Tensor) and a.is_floating_point()]
+        floats = [
+            a for a in args if isinstance(a, torch.Tensor) and a.is_floating_point()
+        ]
         tensors = [a for a in args if isinstance(a, torch.Tensor)]
         dtype = floats[0].dtype if floats else torch.float64
         device = tensors[0].device if tensors else None
-        args = [a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=dtype, device=device)
-                for a in args]
+        args = [
+            a
+            if isinstance(a, torch.Tensor)
+            else torch.as_tensor(a, dtype=dtype, device=device)
+            for a in args
+        ]
         return function(*args)
 
     wrapper.__name__ = getattr(function, "__name__", "wrapped")
     return wrapper
 
 
-def _check_symbols(symbols: Sequence, exprs: Sequence, what: str = "the expression") -> list:
+def _check_symbols(
+    symbols: Sequence, exprs: Sequence, what: str = "the expression"
+) -> list:
     sp = _sympy()
     if isinstance(symbols, sp.Basic) or isinstance(symbols, (str, bytes)):
-        raise TypeError("symbols must be a list of SymPy symbols, e.g. [x, y], not a single symbol")
+        raise TypeError(
+            "symbols must be a list of SymPy symbols, e.g. [x, y], not a single symbol"
+        )
     symbols = list(symbols)
     if not symbols:
-        raise ValueError("symbols is empty: name the variables to differentiate with respect to")
+        raise ValueError(
+            "symbols is empty: name the variables to differentiate with respect to"
+        )
     bad = [s for s in symbols if not isinstance(s, sp.Symbol)]
     if bad:
-        raise TypeError(f"symbols must be SymPy Symbols (sympy.symbols('x y')), got {bad!r}")
+        raise TypeError(
+            f"symbols must be SymPy Symbols (sympy.symbols('x y')), got {bad!r}"
+        )
     if len(set(symbols)) != len(symbols):
         raise ValueError(f"symbols contains duplicates: {symbols}")
     free = set().union(*(sp.sympify(e).free_symbols for e in exprs)) if exprs else set()
     unknown = free - set(symbols)
     if unknown:
         names = ", ".join(sorted(str(s) for s in unknown))
-        raise ValueError(f"{what} uses symbol(s) {names} that are not in symbols {symbols}; "
-                         "add them to symbols or substitute numbers for them first")
+        raise ValueError(
+            f"{what} uses symbol(s) {names} that are not in symbols {symbols}; "
+            "add them to symbols or substitute numbers for them first"
+        )
     return symbols
 
 
@@ -118,13 +136,19 @@ def _as_expressions(expr) -> tuple[list, tuple[int, ...]]:
     """A scalar, a list of scalars or a SymPy Matrix → (flat list of expressions, shape)."""
     sp = _sympy()
     if isinstance(expr, sp.MatrixBase):
-        expr = sp.Matrix(expr)  # also turns an explicit MatrixSymbol expression into entries
+        expr = sp.Matrix(
+            expr
+        )  # also turns an explicit MatrixSymbol expression into entries
         if expr.shape[0] * expr.shape[1] == 0:
-            raise ValueError(f"the Matrix is empty (shape {expr.shape}): there is nothing to differentiate")
+            raise ValueError(
+                f"the Matrix is empty (shape {expr.shape}): there is nothing to differentiate"
+            )
         return list(expr), tuple(expr.shape)
     if isinstance(expr, (list, tuple)):
         if not expr:
-            raise ValueError("the list of expressions is empty: there is nothing to differentiate")
+            raise ValueError(
+                "the list of expressions is empty: there is nothing to differentiate"
+            )
         flat = [sp.sympify(e) for e in expr]
         if any(isinstance(e, sp.MatrixBase) for e in flat):
             raise TypeError("pass a SymPy Matrix, not a list of matrices")
@@ -132,7 +156,9 @@ def _as_expressions(expr) -> tuple[list, tuple[int, ...]]:
     try:
         expr = sp.sympify(expr, strict=True)
     except (sp.SympifyError, TypeError) as error:
-        raise TypeError(f"expected a SymPy expression, got {type(expr).__name__}") from error
+        raise TypeError(
+            f"expected a SymPy expression, got {type(expr).__name__}"
+        ) from error
     return [expr], ()
 
 
@@ -195,21 +221,33 @@ def sympy_to_torch(expr, symbols: Sequence) -> Callable:
 
     def as_torch(*args):
         if len(args) != len(symbols):
-            raise TypeError(f"expected {len(symbols)} argument(s) for {symbols}, got {len(args)}")
+            raise TypeError(
+                f"expected {len(symbols)} argument(s) for {symbols}, got {len(args)}"
+            )
         try:
-            tensors = [a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=torch.float64)
-                       for a in args]
+            tensors = [
+                a
+                if isinstance(a, torch.Tensor)
+                else torch.as_tensor(a, dtype=torch.float64)
+                for a in args
+            ]
         except (TypeError, ValueError, RuntimeError) as error:
-            raise TypeError(f"the arguments must be numbers, arrays or tensors (one per symbol "
-                            f"{symbols}), got {[type(a).__name__ for a in args]}") from error
+            raise TypeError(
+                f"the arguments must be numbers, arrays or tensors (one per symbol "
+                f"{symbols}), got {[type(a).__name__ for a in args]}"
+            ) from error
         floats = [t for t in tensors if t.is_floating_point()]
         dtype = floats[0].dtype if floats else torch.float64
         batch = torch.broadcast_shapes(*(t.shape for t in tensors))
         values = []
         for f in functions:
             value = f(*tensors)
-            if not isinstance(value, torch.Tensor):  # a constant, e.g. the derivative of x
-                value = torch.as_tensor(float(value), dtype=dtype, device=tensors[0].device)
+            if not isinstance(
+                value, torch.Tensor
+            ):  # a constant, e.g. the derivative of x
+                value = torch.as_tensor(
+                    float(value), dtype=dtype, device=tensors[0].device
+                )
             values.append(value.expand(batch) if value.shape != batch else value)
         if not shape:
             return values[0]
@@ -223,10 +261,14 @@ def _as_point(point, n: int) -> np.ndarray:
     try:
         values = np.asarray(to_numpy(point), dtype=float).reshape(-1)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"point must be a sequence of numbers, got {type(point).__name__}") from error
+        raise TypeError(
+            f"point must be a sequence of numbers, got {type(point).__name__}"
+        ) from error
     if values.size != n:
-        raise ValueError(f"point has {values.size} value(s) but there are {n} symbol(s); "
-                         "give one number per symbol, in the same order")
+        raise ValueError(
+            f"point has {values.size} value(s) but there are {n} symbol(s); "
+            "give one number per symbol, in the same order"
+        )
     if not np.all(np.isfinite(values)):
         raise ValueError(f"point must be finite, got {values}")
     return values
@@ -239,17 +281,28 @@ def _evaluate(exprs: list, symbols: list, point: np.ndarray) -> np.ndarray:
     for e in exprs:
         value = sp.sympify(e).subs(at).evalf(30)
         if not value.is_number:
-            raise ValueError(f"{e} did not evaluate to a number at {at}; if it contains re(), im() "
-                             "or Derivative, declare the symbols real: sympy.symbols('x y', real=True)")
+            raise ValueError(
+                f"{e} did not evaluate to a number at {at}; if it contains re(), im() "
+                "or Derivative, declare the symbols real: sympy.symbols('x y', real=True)"
+            )
         if not value.is_real:
-            raise ValueError(f"{e} is not real at this point ({value}); choose another point")
+            raise ValueError(
+                f"{e} is not real at this point ({value}); choose another point"
+            )
         values.append(float(value))
     return np.array(values)
 
 
-def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
-                   torch_fn: Callable | None = None, rtol: float = 1e-7,
-                   atol: float = 1e-10) -> DerivativeCheck:
+def check_jacobian(
+    outputs,
+    symbols: Sequence,
+    point,
+    *,
+    jacobian=None,
+    torch_fn: Callable | None = None,
+    rtol: float = 1e-7,
+    atol: float = 1e-10,
+) -> DerivativeCheck:
     """Compare the Jacobian of ``outputs`` (symbolic) with autograd at ``point``.
 
     Parameters
@@ -289,7 +342,9 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
     sp = _sympy()
     rtol, atol = number(rtol, "rtol", low=0), number(atol, "atol", low=0)
     if torch_fn is not None and not callable(torch_fn):
-        raise TypeError(f"torch_fn must be a function of one tensor, got {type(torch_fn).__name__}")
+        raise TypeError(
+            f"torch_fn must be a function of one tensor, got {type(torch_fn).__name__}"
+        )
     flat, _ = _as_expressions(outputs)
     symbols = _check_symbols(symbols, flat)
     x0 = _as_point(point, len(symbols))
@@ -298,8 +353,10 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
     else:
         jacobian = sp.Matrix(jacobian)
         if jacobian.shape != (len(flat), len(symbols)):
-            raise ValueError(f"jacobian has shape {jacobian.shape}, expected "
-                             f"({len(flat)}, {len(symbols)}): one row per output, one column per symbol")
+            raise ValueError(
+                f"jacobian has shape {jacobian.shape}, expected "
+                f"({len(flat)}, {len(symbols)}): one row per output, one column per symbol"
+            )
         _check_symbols(symbols, list(jacobian), what="the jacobian")
     symbolic = _evaluate(list(jacobian), symbols, x0).reshape(len(flat), len(symbols))
 
@@ -313,15 +370,20 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
     with torch.no_grad():
         value = torch_fn(x.clone())
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"torch_fn must return a torch tensor computed from its input, got "
-                        f"{type(value).__name__}: autograd cannot differentiate through numpy or Python numbers")
+        raise TypeError(
+            f"torch_fn must return a torch tensor computed from its input, got "
+            f"{type(value).__name__}: autograd cannot differentiate through numpy or Python numbers"
+        )
     value = value.to(torch.float64).reshape(-1)
     if value.numel() != len(flat):
-        raise ValueError(f"torch_fn returned {value.numel()} value(s), the expression has {len(flat)}")
+        raise ValueError(
+            f"torch_fn returned {value.numel()} value(s), the expression has {len(flat)}"
+        )
     expected_value = _evaluate(flat, symbols, x0)
     same_function = np.allclose(to_numpy(value), expected_value, rtol=rtol, atol=atol)
     auto = torch.autograd.functional.jacobian(
-        lambda v: torch.as_tensor(torch_fn(v), dtype=torch.float64).reshape(-1), x)
+        lambda v: torch.as_tensor(torch_fn(v), dtype=torch.float64).reshape(-1), x
+    )
     auto = to_numpy(auto).reshape(len(flat), len(symbols))
 
     error = np.abs(symbolic - auto)
@@ -330,21 +392,38 @@ def check_jacobian(outputs, symbols: Sequence, point, *, jacobian=None,
     agree = bool(np.all(error <= atol + rtol * np.abs(auto)))
     numbers = f"max abs error {max_abs:.3g}, max rel error {max_rel:.3g}"
     if not same_function:
-        message = (f"❌ torch_fn is not the same function as the expression at this point: "
-                   f"{to_numpy(value)} vs {expected_value}")
+        message = (
+            f"❌ torch_fn is not the same function as the expression at this point: "
+            f"{to_numpy(value)} vs {expected_value}"
+        )
     elif agree:
         message = f"✅ symbolic and autograd derivatives agree ({auto.size} entries, {numbers})"
     else:
         worst = np.unravel_index(np.argmax(error - rtol * np.abs(auto)), error.shape)
-        message = (f"❌ derivatives differ at index {tuple(int(i) for i in worst)}: "
-                   f"symbolic {symbolic[worst]:.6g}, autograd {auto[worst]:.6g} ({numbers})")
-    return DerivativeCheck(passed=same_function and agree, message=message, symbolic=symbolic, autograd=auto,
-                           max_abs_error=max_abs, max_rel_error=max_rel)
+        message = (
+            f"❌ derivatives differ at index {tuple(int(i) for i in worst)}: "
+            f"symbolic {symbolic[worst]:.6g}, autograd {auto[worst]:.6g} ({numbers})"
+        )
+    return DerivativeCheck(
+        passed=same_function and agree,
+        message=message,
+        symbolic=symbolic,
+        autograd=auto,
+        max_abs_error=max_abs,
+        max_rel_error=max_rel,
+    )
 
 
-def check_gradient(expr, symbols: Sequence, point, *, gradient=None,
-                   torch_fn: Callable | None = None, rtol: float = 1e-7,
-                   atol: float = 1e-10) -> DerivativeCheck:
+def check_gradient(
+    expr,
+    symbols: Sequence,
+    point,
+    *,
+    gradient=None,
+    torch_fn: Callable | None = None,
+    rtol: float = 1e-7,
+    atol: float = 1e-10,
+) -> DerivativeCheck:
     """Compare the gradient of a scalar SymPy expression with autograd at ``point``.
 
     Parameters
@@ -378,17 +457,28 @@ def check_gradient(expr, symbols: Sequence, point, *, gradient=None,
     sp = _sympy()
     flat, shape = _as_expressions(expr)
     if shape != ():
-        raise TypeError("check_gradient takes a scalar expression; use check_jacobian for "
-                        "a vector or matrix of outputs")
+        raise TypeError(
+            "check_gradient takes a scalar expression; use check_jacobian for "
+            "a vector or matrix of outputs"
+        )
     jacobian = None
     if isinstance(gradient, (str, bytes)):
-        raise TypeError("gradient must be a list of SymPy expressions, one per symbol, not a string "
-                        "(write e.g. [2*x, 3*y**2], or sympy.sympify the text first)")
+        raise TypeError(
+            "gradient must be a list of SymPy expressions, one per symbol, not a string "
+            "(write e.g. [2*x, 3*y**2], or sympy.sympify the text first)"
+        )
     if gradient is not None:
-        gradient = list(gradient) if not isinstance(gradient, sp.MatrixBase) else list(gradient)
+        gradient = (
+            list(gradient)
+            if not isinstance(gradient, sp.MatrixBase)
+            else list(gradient)
+        )
         if len(gradient) != len(list(symbols)):
-            raise ValueError(f"gradient has {len(gradient)} entries but there are "
-                             f"{len(list(symbols))} symbols: one partial derivative per symbol")
+            raise ValueError(
+                f"gradient has {len(gradient)} entries but there are "
+                f"{len(list(symbols))} symbols: one partial derivative per symbol"
+            )
         jacobian = sp.Matrix([gradient])
-    return check_jacobian(flat, symbols, point, jacobian=jacobian, torch_fn=torch_fn,
-                          rtol=rtol, atol=atol)
+    return check_jacobian(
+        flat, symbols, point, jacobian=jacobian, torch_fn=torch_fn, rtol=rtol, atol=atol
+    )

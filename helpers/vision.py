@@ -93,19 +93,27 @@ def open_image(source):
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
     if not isinstance(source, bytes):
-        raise ImageError(f"expected image bytes, a path, a Pillow image or an array, got {type(source).__name__}")
+        raise ImageError(
+            f"expected image bytes, a path, a Pillow image or an array, got {type(source).__name__}"
+        )
     if not source:
         raise ImageError("the file is empty")
     try:
-        with warnings.catch_warnings():  # the size is checked below, with a clearer message
+        with (
+            warnings.catch_warnings()
+        ):  # the size is checked below, with a clearer message
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(source))  # reads the header only
     except Image.DecompressionBombError as error:
-        raise ImageError(f"the picture is far too large to open safely ({error}). Crop the digit, "
-                         f"or save a copy under {MAX_PIXELS / 1e6:.0f} megapixels, and try again") from error
+        raise ImageError(
+            f"the picture is far too large to open safely ({error}). Crop the digit, "
+            f"or save a copy under {MAX_PIXELS / 1e6:.0f} megapixels, and try again"
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ImageError("this file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP): "
-                         f"{type(error).__name__}") from error
+        raise ImageError(
+            "this file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP): "
+            f"{type(error).__name__}"
+        ) from error
     return _decode(image)
 
 
@@ -120,19 +128,27 @@ def _decode(image):
         raise ImageError(f"the picture has no pixels ({width} × {height})")
     factor = _reduction_factor(image.size)
     if factor > 1 and getattr(image, "format", None) == "JPEG":
-        image.draft(image.mode, (width // factor, height // factor))  # decode at 1/2, 1/4 or 1/8
+        image.draft(
+            image.mode, (width // factor, height // factor)
+        )  # decode at 1/2, 1/4 or 1/8
     if image.width * image.height > MAX_PIXELS:
-        raise ImageError(f"the picture is {width} × {height} pixels ({width * height / 1e6:.0f} "
-                         f"megapixels); pictures over {MAX_PIXELS / 1e6:.0f} megapixels are refused. "
-                         "Crop the digit, or save a smaller copy, and try again")
-    orientation = image.getexif().get(_EXIF_ORIENTATION, 1)  # phone photos store their rotation
+        raise ImageError(
+            f"the picture is {width} × {height} pixels ({width * height / 1e6:.0f} "
+            f"megapixels); pictures over {MAX_PIXELS / 1e6:.0f} megapixels are refused. "
+            "Crop the digit, or save a smaller copy, and try again"
+        )
+    orientation = image.getexif().get(
+        _EXIF_ORIENTATION, 1
+    )  # phone photos store their rotation
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()  # decode now: a truncated file fails here, not later
     except (OSError, SyntaxError, ValueError) as error:
-        raise ImageError("this file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP): "
-                         f"{type(error).__name__}") from error
+        raise ImageError(
+            "this file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP): "
+            f"{type(error).__name__}"
+        ) from error
     return _upright(_eight_bit(_reduce(image)), orientation)
 
 
@@ -147,14 +163,24 @@ def _reduce(image):
     factor = _reduction_factor(image.size)
     if factor == 1:
         return image
-    if image.mode in _HIGH_BIT_MODES:  # Image.reduce does not take 16-bit modes: average in numpy
+    if (
+        image.mode in _HIGH_BIT_MODES
+    ):  # Image.reduce does not take 16-bit modes: average in numpy
         array = np.asarray(image)
         h, w = (array.shape[0] // factor) * factor, (array.shape[1] // factor) * factor
         blocks = array[:h, :w].reshape(h // factor, factor, w // factor, factor)
         return Image.fromarray(blocks.mean(axis=(1, 3), dtype=np.float32))
     if image.mode == "1":
         image = image.convert("L")
-    elif image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F"):  # palette and the rest
+    elif image.mode not in (
+        "L",
+        "LA",
+        "RGB",
+        "RGBA",
+        "CMYK",
+        "I",
+        "F",
+    ):  # palette and the rest
         image = image.convert("RGBA")
     return image.reduce(factor)
 
@@ -165,17 +191,24 @@ def _eight_bit(image):
 
     if image.mode not in _HIGH_BIT_MODES:
         return image
-    return Image.fromarray(np.round(_unit_range(np.asarray(image)) * 255).astype(np.uint8))
+    return Image.fromarray(
+        np.round(_unit_range(np.asarray(image)) * 255).astype(np.uint8)
+    )
 
 
 def _upright(image, orientation: int):
     """Apply an EXIF orientation tag (what ``ImageOps.exif_transpose`` does) to any image."""
     from PIL import Image
 
-    method = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-              4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-              6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-              8: Image.Transpose.ROTATE_90}.get(orientation)
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(orientation)
     return image if method is None else image.transpose(method)
 
 
@@ -183,21 +216,38 @@ def _array_image(array: np.ndarray):
     """A numpy array in any of the usual image layouts → an 8-bit Pillow image."""
     from PIL import Image
 
-    if array.dtype == object or np.iscomplexobj(array) or not (
-            np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise ImageError(f"an image array must hold real numbers, got dtype {array.dtype}")
+    if (
+        array.dtype == object
+        or np.iscomplexobj(array)
+        or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
+    ):
+        raise ImageError(
+            f"an image array must hold real numbers, got dtype {array.dtype}"
+        )
     while array.ndim > 3 and array.shape[0] == 1:  # a batch of one image
         array = array[0]
-    if array.ndim == 3 and array.shape[-1] not in (1, 2, 3, 4) and array.shape[0] in (1, 2, 3, 4):
+    if (
+        array.ndim == 3
+        and array.shape[-1] not in (1, 2, 3, 4)
+        and array.shape[0] in (1, 2, 3, 4)
+    ):
         array = np.moveaxis(array, 0, -1)  # channel-first, as torch stores images
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    if array.ndim not in (2, 3) or array.size == 0 or (array.ndim == 3 and array.shape[-1] not in (2, 3, 4)):
-        raise ImageError("an image array must be 2-D grey (height, width), (height, width, channels) "
-                         f"or channel-first (channels, height, width) with 1–4 channels; got shape {array.shape}")
+    if (
+        array.ndim not in (2, 3)
+        or array.size == 0
+        or (array.ndim == 3 and array.shape[-1] not in (2, 3, 4))
+    ):
+        raise ImageError(
+            "an image array must be 2-D grey (height, width), (height, width, channels) "
+            f"or channel-first (channels, height, width) with 1–4 channels; got shape {array.shape}"
+        )
     if array.shape[0] * array.shape[1] > MAX_PIXELS:
-        raise ImageError(f"the image array is {array.shape[1]} × {array.shape[0]} pixels; arrays over "
-                         f"{MAX_PIXELS / 1e6:.0f} megapixels are refused (downscale it first)")
+        raise ImageError(
+            f"the image array is {array.shape[1]} × {array.shape[0]} pixels; arrays over "
+            f"{MAX_PIXELS / 1e6:.0f} megapixels are refused (downscale it first)"
+        )
     return Image.fromarray(np.round(_unit_range(array) * 255).astype(np.uint8))
 
 
@@ -210,7 +260,9 @@ def _unit_range(array: np.ndarray) -> np.ndarray:
     """
     values = array.astype(np.float32)
     if not np.isfinite(values).all():
-        raise ImageError("the image holds NaN or infinite values; replace them (np.nan_to_num) first")
+        raise ImageError(
+            "the image holds NaN or infinite values; replace them (np.nan_to_num) first"
+        )
     low, high = float(values.min()), float(values.max())
     if low >= 0 and high <= 1:
         return values
@@ -224,7 +276,9 @@ def _grey(image) -> np.ndarray:
     """Grey levels in [0, 1]; transparent pixels count as white paper."""
     from PIL import Image
 
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    ):
         rgba = image.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(paper, rgba)
@@ -248,7 +302,9 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     """Intensity-weighted mean (row, column) of an image; the middle when it is all zero."""
     image = np.asarray(image, dtype=float)
     if image.ndim != 2 or image.size == 0:
-        raise ImageError(f"expected a non-empty 2-D grey image, got shape {image.shape}")
+        raise ImageError(
+            f"expected a non-empty 2-D grey image, got shape {image.shape}"
+        )
     if not np.isfinite(image).all():
         raise ImageError("the image holds NaN or infinite values")
     total = image.sum()
@@ -258,8 +314,13 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     return float((rows * image).sum() / total), float((cols * image).sum() / total)
 
 
-def to_mnist(source, *, style: str = "mnist", invert: bool | str = "auto",
-             ink_threshold: float = 0.2) -> np.ndarray:
+def to_mnist(
+    source,
+    *,
+    style: str = "mnist",
+    invert: bool | str = "auto",
+    ink_threshold: float = 0.2,
+) -> np.ndarray:
     """Bring a picture of one digit (or garment) into the layout of the training images.
 
     Steps: grey levels → polarity (MNIST is white on black: a light border
@@ -298,7 +359,9 @@ def to_mnist(source, *, style: str = "mnist", invert: bool | str = "auto",
 
     choice(style, "style", STYLES)
     invert = choice(invert, "invert", ("auto", True, False))
-    ink_threshold = number(ink_threshold, "ink_threshold", low=0, high=1, high_open=True)
+    ink_threshold = number(
+        ink_threshold, "ink_threshold", low=0, high=1, high_open=True
+    )
     grey = _grey(open_image(source))
     if invert == "auto":
         invert = border_mean(grey) > 0.5
@@ -307,16 +370,25 @@ def to_mnist(source, *, style: str = "mnist", invert: bool | str = "auto",
     background = float(np.median(grey[_band(grey.shape)]))  # the paper's grey level
     contrast = grey.max() - background
     if contrast < 0.1:
-        raise ImageError("the picture is blank (one flat colour): there is nothing to recognise")
+        raise ImageError(
+            "the picture is blank (one flat colour): there is nothing to recognise"
+        )
     ink = np.clip((grey - background) / contrast, 0.0, 1.0)
     rows = np.flatnonzero((ink > ink_threshold).any(axis=1))
     cols = np.flatnonzero((ink > ink_threshold).any(axis=0))
-    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     box = STYLES[style]
     scale = box / max(ink.shape)
-    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))  # (width, height)
-    patch = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS),
-                       dtype=np.float64)
+    size = (
+        max(1, round(ink.shape[1] * scale)),
+        max(1, round(ink.shape[0] * scale)),
+    )  # (width, height)
+    patch = np.asarray(
+        Image.fromarray((ink * 255).astype(np.uint8)).resize(
+            size, Image.Resampling.LANCZOS
+        ),
+        dtype=np.float64,
+    )
     patch = np.clip(patch, 0, 255)
     if style == "mnist":
         r, c = centre_of_mass(patch)
@@ -326,7 +398,7 @@ def to_mnist(source, *, style: str = "mnist", invert: bool | str = "auto",
     top = min(max(top, 0), SIDE - patch.shape[0])  # keep the whole object in the field
     left = min(max(left, 0), SIDE - patch.shape[1])
     out = np.zeros((SIDE, SIDE))
-    out[top:top + patch.shape[0], left:left + patch.shape[1]] = patch
+    out[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
     return out.round().astype(np.uint8)
 
 

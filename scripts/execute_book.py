@@ -57,7 +57,9 @@ class PatientChannel(AsyncZMQSocketChannel):
         while True:
             remaining = POLL_SLICE if deadline is None else deadline - time.monotonic()
             try:
-                return await super().get_msg(timeout=max(0.0, min(POLL_SLICE, remaining)))
+                return await super().get_msg(
+                    timeout=max(0.0, min(POLL_SLICE, remaining))
+                )
             except Empty:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise
@@ -76,7 +78,9 @@ def execute_notebook(nb: nbformat.NotebookNode, **options) -> nbformat.NotebookN
     ``options`` are ``NotebookClient``'s (``timeout``, ``allow_errors``, ``resources``, …).
     """
     kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
-    manager = AsyncKernelManager(kernel_name=kernel_name, client_factory=PatientKernelClient)
+    manager = AsyncKernelManager(
+        kernel_name=kernel_name, client_factory=PatientKernelClient
+    )
     # nbclient leaves a kernel it did not start running unless asked to clean it up.
     return NotebookClient(nb, km=manager, **options).execute(cleanup_kc=True)
 
@@ -84,7 +88,9 @@ def execute_notebook(nb: nbformat.NotebookNode, **options) -> nbformat.NotebookN
 def book_notebooks(root: Path = ROOT) -> list[Path]:
     """The notebooks that ``_toc.yml`` lists, in its order."""
     names = toc_entries(root / "_toc.yml")
-    return [root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").exists()]
+    return [
+        root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").exists()
+    ]
 
 
 def execution_timeout(root: Path = ROOT) -> int:
@@ -124,7 +130,10 @@ def execute_into_cache(path: Path, cache, timeout: int) -> str:
     start = time.perf_counter()
     # The same options as the book build's own executor (jupyter-cache), but the patient client.
     execute_notebook(
-        run, timeout=timeout, allow_errors=False, record_timing=False,
+        run,
+        timeout=timeout,
+        allow_errors=False,
+        record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     seconds = time.perf_counter() - start
@@ -134,15 +143,22 @@ def execute_into_cache(path: Path, cache, timeout: int) -> str:
     nb.metadata = run.metadata  # language_info and the widgets' state
     cache.cache_notebook_bundle(
         CacheBundleIn(nb, str(path), data={"execution_seconds": seconds}),
-        check_validity=False, overwrite=True,
+        check_validity=False,
+        overwrite=True,
     )
-    return f"executed in {seconds:.1f} s" + (f"; skipped {', '.join(skipped)}" if skipped else "")
+    return f"executed in {seconds:.1f} s" + (
+        f"; skipped {', '.join(skipped)}" if skipped else ""
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
-    parser.add_argument("--build", type=Path, default=ROOT / "_build", help="the book's build folder")
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml"
+    )
+    parser.add_argument(
+        "--build", type=Path, default=ROOT / "_build", help="the book's build folder"
+    )
     args = parser.parse_args(argv)
     notebooks = [path.resolve() for path in args.notebooks] or book_notebooks()
     cache = get_cache(str(args.build / ".jupyter_cache"))
@@ -151,12 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             print(f"error: {path} does not exist", file=sys.stderr)
             return 2
-        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: ", end="", flush=True)
+        print(
+            f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: ",
+            end="",
+            flush=True,
+        )
         try:
             print(execute_into_cache(path, cache, timeout), flush=True)
         except CellExecutionError as error:
             print("FAILED", flush=True)
-            print(f"error: a cell of {path} raised an exception:\n{error}", file=sys.stderr)
+            print(
+                f"error: a cell of {path} raised an exception:\n{error}",
+                file=sys.stderr,
+            )
             return 1
     return 0
 

@@ -61,10 +61,14 @@ MARKDOWN_SUFFIXES = {".md"}
 SETUP_LINE = "course = runtime.setup()"
 SETUP_LINE_ZH: str | None = None
 
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})\s*(\{[\w:-]+\}|mermaid)?", re.MULTILINE)
+_FENCE = re.compile(
+    r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})\s*(\{[\w:-]+\}|mermaid)?", re.MULTILINE
+)
 _ROLE = re.compile(r"\{(?:cite:[pt]|cite|ref|numref|doc|eq|term|download)\}`[^`]*`")
-_MERMAID = re.compile(r"^(?P<fence>`{3,})mermaid[ \t]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                      re.MULTILINE | re.DOTALL)
+_MERMAID = re.compile(
+    r"^(?P<fence>`{3,})mermaid[ \t]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 _MERMAID_TITLE = re.compile(r"\A\s*---\s*\ntitle:\s*(?P<title>.*?)\s*\n---", re.DOTALL)
 
 
@@ -85,8 +89,10 @@ def book_sources(root: Path = ROOT) -> list[Path]:
                 found.append(root / f"{name}{suffix}")
                 break
         else:
-            raise TranslationError(f"_toc.yml lists {name!r}, but neither {name}.ipynb nor "
-                                   f"{name}.md exists: fix _toc.yml")
+            raise TranslationError(
+                f"_toc.yml lists {name!r}, but neither {name}.ipynb nor "
+                f"{name}.md exists: fix _toc.yml"
+            )
     return found
 
 
@@ -103,14 +109,18 @@ def markdown_cells(source: Path) -> list[tuple[str, str]]:
         if cell.cell_type != "markdown":
             continue
         if not cell.get("id"):
-            raise TranslationError(f"{source}: markdown cell {index} has no id; save the notebook "
-                                   "with nbformat 4.5 or later so every cell has one")
+            raise TranslationError(
+                f"{source}: markdown cell {index} has no id; save the notebook "
+                "with nbformat 4.5 or later so every cell has one"
+            )
         cells.append((cell.id, cell.source))
     ids = [cell_id for cell_id, _ in cells]
     duplicates = sorted({cell_id for cell_id in ids if ids.count(cell_id) > 1})
     if duplicates:
-        raise TranslationError(f"{source}: cell ids {duplicates} occur twice; give each cell its own "
-                               "id (copying a cell in an old editor can do this)")
+        raise TranslationError(
+            f"{source}: cell ids {duplicates} occur twice; give each cell its own "
+            "id (copying a cell in an old editor can do this)"
+        )
     return cells
 
 
@@ -146,13 +156,17 @@ def load_catalog(path: Path) -> polib.POFile:
     try:
         catalog = polib.pofile(str(path), wrapwidth=0)
     except (OSError, ValueError) as error:
-        raise TranslationError(f"{path} is not a readable .po file ({error}); fix it in a gettext "
-                               "editor or restore it from git") from error
+        raise TranslationError(
+            f"{path} is not a readable .po file ({error}); fix it in a gettext "
+            "editor or restore it from git"
+        ) from error
     catalog.wrapwidth = 0
     return catalog
 
 
-def update_catalog(catalog: polib.POFile, cells: list[tuple[str, str]]) -> dict[str, int]:
+def update_catalog(
+    catalog: polib.POFile, cells: list[tuple[str, str]]
+) -> dict[str, int]:
     """Bring ``catalog`` in line with the English ``cells``; return counts of what changed."""
     counts = {"new": 0, "stale": 0, "obsolete": 0, "revived": 0}
     by_id = {entry.msgctxt: entry for entry in catalog}
@@ -195,7 +209,9 @@ def update(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
         counts = update_catalog(catalog, markdown_cells(source))
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog.save(str(path))
-        changes = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "up to date"
+        changes = (
+            ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "up to date"
+        )
         report.append(f"{path.relative_to(root)}: {changes}")
     return report
 
@@ -230,11 +246,15 @@ def structure_problems(english: str, chinese: str) -> list[str]:
     """
     problems = []
     if _FENCE.findall(english) != _FENCE.findall(chinese):
-        problems.append(f"fences/directives differ: English {_FENCE.findall(english)}, "
-                        f"Chinese {_FENCE.findall(chinese)}")
+        problems.append(
+            f"fences/directives differ: English {_FENCE.findall(english)}, "
+            f"Chinese {_FENCE.findall(chinese)}"
+        )
     if mermaid_titles(english) != mermaid_titles(chinese):
-        problems.append(f"Mermaid titles must stay as in English {mermaid_titles(english)}, "
-                        f"got {mermaid_titles(chinese)}")
+        problems.append(
+            f"Mermaid titles must stay as in English {mermaid_titles(english)}, "
+            f"got {mermaid_titles(chinese)}"
+        )
     if sorted(_ROLE.findall(english)) != sorted(_ROLE.findall(chinese)):
         missing = sorted(set(_ROLE.findall(english)) - set(_ROLE.findall(chinese)))
         extra = sorted(set(_ROLE.findall(chinese)) - set(_ROLE.findall(english)))
@@ -242,10 +262,13 @@ def structure_problems(english: str, chinese: str) -> list[str]:
     return problems
 
 
-def translate_cells(catalog: polib.POFile | None, cells: list[tuple[str, str]],
-                    where: str) -> dict[str, tuple[str, str]]:
+def translate_cells(
+    catalog: polib.POFile | None, cells: list[tuple[str, str]], where: str
+) -> dict[str, tuple[str, str]]:
     """``{cell id: (text to use, state)}``; raises when a translation breaks the page's structure."""
-    entries = {e.msgctxt: e for e in catalog if not e.obsolete} if catalog is not None else {}
+    entries = (
+        {e.msgctxt: e for e in catalog if not e.obsolete} if catalog is not None else {}
+    )
     result = {}
     for cell_id, english in cells:
         entry = entries.get(cell_id)
@@ -255,7 +278,9 @@ def translate_cells(catalog: polib.POFile | None, cells: list[tuple[str, str]],
         if state == "translated":
             problems = structure_problems(english, entry.msgstr)
             if problems:
-                raise TranslationError(f"{where}, cell {cell_id}: " + "; ".join(problems))
+                raise TranslationError(
+                    f"{where}, cell {cell_id}: " + "; ".join(problems)
+                )
             result[cell_id] = (entry.msgstr, state)
         else:
             result[cell_id] = (english, state)
@@ -266,7 +291,9 @@ def localise_setup_cell(source: str) -> str:
     if SETUP_LINE_ZH is None:
         return source
     if SETUP_LINE not in source:
-        raise TranslationError(f"the set-up cell has no line {SETUP_LINE!r} to name the language in")
+        raise TranslationError(
+            f"the set-up cell has no line {SETUP_LINE!r} to name the language in"
+        )
     return source.replace(SETUP_LINE, SETUP_LINE_ZH)
 
 
@@ -293,8 +320,10 @@ def generated_text(source: Path, root: Path = ROOT) -> str:
             cell.source = localise_setup_cell(cell.source)
             first_code = False
     # Not hashed by the execution cache (only code cells and the kernelspec are): free to differ.
-    zh.metadata["course"] = {"language": LOCALE,
-                             "translated_from": source.relative_to(root).as_posix()}
+    zh.metadata["course"] = {
+        "language": LOCALE,
+        "translated_from": source.relative_to(root).as_posix(),
+    }
     return nbformat.writes(zh) + "\n"
 
 
@@ -308,14 +337,18 @@ def generate(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
         changed = not target.exists() or target.read_text(encoding="utf-8") != text
         if changed:
             target.write_text(text, encoding="utf-8")
-        report.append(f"{target.relative_to(root)}: {'written' if changed else 'unchanged'}")
+        report.append(
+            f"{target.relative_to(root)}: {'written' if changed else 'unchanged'}"
+        )
     if sources is None and (root / "_config.yml").is_file():
         target = root / EDITION / "_config.yml"
         text = zh_config_text(root)
         changed = not target.exists() or target.read_text(encoding="utf-8") != text
         if changed:
             target.write_text(text, encoding="utf-8")
-        report.append(f"{target.relative_to(root)}: {'written' if changed else 'unchanged'}")
+        report.append(
+            f"{target.relative_to(root)}: {'written' if changed else 'unchanged'}"
+        )
     return report
 
 
@@ -349,9 +382,13 @@ def zh_config(english: dict) -> dict:
         config["html"]["favicon"] = _up(config["html"]["favicon"])
     if "logo" in config:
         config["logo"] = _up(config["logo"])
-    config["bibtex_bibfiles"] = [_up(path) for path in config.get("bibtex_bibfiles", [])]
+    config["bibtex_bibfiles"] = [
+        _up(path) for path in config.get("bibtex_bibfiles", [])
+    ]
     sphinx = config.setdefault("sphinx", {})
-    extensions = {name: _up(path) for name, path in sphinx.get("local_extensions", {}).items()}
+    extensions = {
+        name: _up(path) for name, path in sphinx.get("local_extensions", {}).items()
+    }
     extensions["course_i18n"] = "../_ext/"
     sphinx["local_extensions"] = extensions
     settings = sphinx.setdefault("config", {})
@@ -372,7 +409,9 @@ def zh_config(english: dict) -> dict:
 
 def zh_config_text(root: Path = ROOT) -> str:
     english = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    body = yaml.safe_dump(zh_config(english), allow_unicode=True, sort_keys=False, width=100)
+    body = yaml.safe_dump(
+        zh_config(english), allow_unicode=True, sort_keys=False, width=100
+    )
     return CONFIG_HEADER + body
 
 
@@ -397,12 +436,17 @@ def page_status(source: Path, root: Path = ROOT) -> PageStatus:
     catalog = load_catalog(path) if path.exists() else None
     cells = markdown_cells(source)
     states = translate_cells(catalog, cells, str(path.relative_to(root)))
-    complete = catalog is not None and catalog.metadata.get(COMPLETE_HEADER, "no").lower() == "yes"
+    complete = (
+        catalog is not None
+        and catalog.metadata.get(COMPLETE_HEADER, "no").lower() == "yes"
+    )
     return PageStatus(
         source=source,
         translated=sum(state == "translated" for _, state in states.values()),
         stale=[cell_id for cell_id, (_, state) in states.items() if state == "stale"],
-        untranslated=[cell_id for cell_id, (_, state) in states.items() if state == "untranslated"],
+        untranslated=[
+            cell_id for cell_id, (_, state) in states.items() if state == "untranslated"
+        ],
         complete=complete,
     )
 
@@ -420,8 +464,10 @@ def check(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
         name = source.relative_to(root).as_posix()
         path = po_path(source, root)
         if not path.exists():
-            problems.append(f"{name}: no {path.relative_to(root)}: run `python scripts/i18n.py "
-                            "update`")
+            problems.append(
+                f"{name}: no {path.relative_to(root)}: run `python scripts/i18n.py "
+                "update`"
+            )
             continue
         try:
             status = page_status(source, root)
@@ -429,28 +475,45 @@ def check(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
             problems.append(str(error))
             continue
         for cell_id in status.stale:
-            problems.append(f"{name}, cell {cell_id}: stale — the English changed after it was "
-                            f"translated; update the msgstr in {path.relative_to(root)} and remove "
-                            "its fuzzy flag")
+            problems.append(
+                f"{name}, cell {cell_id}: stale — the English changed after it was "
+                f"translated; update the msgstr in {path.relative_to(root)} and remove "
+                "its fuzzy flag"
+            )
         if status.complete:
-            problems.extend(f"{name}, cell {cell_id}: not translated, but the page is marked "
-                            "complete" for cell_id in status.untranslated)
+            problems.extend(
+                f"{name}, cell {cell_id}: not translated, but the page is marked "
+                "complete"
+                for cell_id in status.untranslated
+            )
         catalog = load_catalog(path)
         before = str(catalog)
         update_catalog(catalog, markdown_cells(source))
         if str(catalog) != before:
-            problems.append(f"{path.relative_to(root)} is behind its English page (cells added or "
-                            "removed): run `python scripts/i18n.py update`")
+            problems.append(
+                f"{path.relative_to(root)} is behind its English page (cells added or "
+                "removed): run `python scripts/i18n.py update`"
+            )
         target = edition_path(source, root)
         expected = generated_text(source, root)
         if not target.exists() or target.read_text(encoding="utf-8") != expected:
-            problems.append(f"{target.relative_to(root)} differs from what `python scripts/i18n.py "
-                            "generate` writes: run it")
+            problems.append(
+                f"{target.relative_to(root)} differs from what `python scripts/i18n.py "
+                "generate` writes: run it"
+            )
     config = root / EDITION / "_config.yml"
-    if sources is None and (root / "_config.yml").is_file() and (
-            not config.exists() or config.read_text(encoding="utf-8") != zh_config_text(root)):
-        problems.append(f"{config.relative_to(root)} differs from what `python scripts/i18n.py "
-                        "generate` writes from _config.yml: run it")
+    if (
+        sources is None
+        and (root / "_config.yml").is_file()
+        and (
+            not config.exists()
+            or config.read_text(encoding="utf-8") != zh_config_text(root)
+        )
+    ):
+        problems.append(
+            f"{config.relative_to(root)} differs from what `python scripts/i18n.py "
+            "generate` writes from _config.yml: run it"
+        )
     return problems
 
 
@@ -472,8 +535,12 @@ def code_cells_differ(english: Path, chinese: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["update", "generate", "check", "status"])
-    parser.add_argument("pages", nargs="*", type=Path,
-                        help="English pages (default: every page in _toc.yml)")
+    parser.add_argument(
+        "pages",
+        nargs="*",
+        type=Path,
+        help="English pages (default: every page in _toc.yml)",
+    )
     args = parser.parse_args(argv)
     try:
         sources = [p.resolve() for p in args.pages] or None
@@ -489,15 +556,19 @@ def main(argv: list[str] | None = None) -> int:
             for source in sources or book_sources(ROOT):
                 s = page_status(source, ROOT)
                 mark = " (complete)" if s.complete else ""
-                print(f"{s.source.relative_to(ROOT).as_posix()}: {s.translated}/{s.total} "
-                      f"translated, {len(s.stale)} stale{mark}")
+                print(
+                    f"{s.source.relative_to(ROOT).as_posix()}: {s.translated}/{s.total} "
+                    f"translated, {len(s.stale)} stale{mark}"
+                )
         else:
             problems = check(ROOT, sources)
             for problem in problems:
                 print(problem, file=sys.stderr)
             if problems:
-                print(f"{len(problems)} problem(s): the Chinese edition is out of step",
-                      file=sys.stderr)
+                print(
+                    f"{len(problems)} problem(s): the Chinese edition is out of step",
+                    file=sys.stderr,
+                )
                 return 1
             print("the Chinese edition is in step with the English one")
     except TranslationError as error:

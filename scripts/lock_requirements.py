@@ -46,7 +46,9 @@ def pinned_line(line: str) -> tuple[str, str] | None:
     """``name==version`` for one line of ``pip freeze``; None for the course's own package."""
     if line.startswith("-e ") or not line.strip():
         return None
-    if " @ " in line:  # installed from a file: pin the version it reports instead of the path
+    if (
+        " @ " in line
+    ):  # installed from a file: pin the version it reports instead of the path
         name = line.split(" @ ", 1)[0].strip()
         version = metadata.version(name)
     else:
@@ -71,10 +73,14 @@ def lock_lines(freeze_output: str, requirements: dict[str, Requirement]) -> list
 def main() -> int:
     freeze = subprocess.run(
         [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     lines = lock_lines(freeze, declared())
-    (ROOT / "requirements.lock").write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    (ROOT / "requirements.lock").write_text(
+        HEADER + "\n".join(lines) + "\n", encoding="utf-8"
+    )
     print(f"requirements.lock: {len(lines)} packages")
     return 0
 

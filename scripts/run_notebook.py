@@ -40,8 +40,10 @@ def code_cells(path: Path) -> list[dict]:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise ValueError(f"{path} is not a Jupyter notebook (nbformat 4 JSON): "
-                         f"{type(error).__name__}: {error}") from error
+        raise ValueError(
+            f"{path} is not a Jupyter notebook (nbformat 4 JSON): "
+            f"{type(error).__name__}: {error}"
+        ) from error
     for cell in cells:
         if isinstance(cell["source"], list):
             cell["source"] = "".join(cell["source"])
@@ -59,16 +61,27 @@ def run_one(path: Path) -> dict:
     shell = InteractiveShell.instance(colors="nocolor")
     # A styled table has only an HTML form; in a log, show its numbers as plain text.
     shell.display_formatter.formatters["text/plain"].for_type_by_name(
-        "pandas.io.formats.style", "Styler", lambda styler, printer, cycle: printer.text(styler.data.to_string()))
+        "pandas.io.formats.style",
+        "Styler",
+        lambda styler, printer, cycle: printer.text(styler.data.to_string()),
+    )
     os.chdir(path.parent)
-    outcome = {"notebook": str(path), "cells": 0, "skipped": [], "slowest": [], "failed_cell": None}
+    outcome = {
+        "notebook": str(path),
+        "cells": 0,
+        "skipped": [],
+        "slowest": [],
+        "failed_cell": None,
+    }
     start = time.perf_counter()
     timings = []
     for number, cell in enumerate(code_cells(path)):
         missing = missing_framework(cell.get("metadata", {}).get("tags", []))
         if missing:
             outcome["skipped"].append(number)
-            print(f"--- cell {number}: skipped ({missing} is not installed)", flush=True)
+            print(
+                f"--- cell {number}: skipped ({missing} is not installed)", flush=True
+            )
             continue
         print(f"--- cell {number}", flush=True)
         cell_start = time.perf_counter()
@@ -81,16 +94,25 @@ def run_one(path: Path) -> dict:
             outcome["error"] = f"{type(error).__name__}: {error}"[:2000]
             break
     outcome["seconds"] = time.perf_counter() - start
-    outcome["slowest"] = [[number, round(seconds, 1)] for seconds, number in sorted(timings, reverse=True)[:5]]
+    outcome["slowest"] = [
+        [number, round(seconds, 1)]
+        for seconds, number in sorted(timings, reverse=True)[:5]
+    ]
     outcome["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return outcome
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--report", type=Path, help="also write the results as JSON here")
-    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # child mode: write the outcome here
+    parser.add_argument(
+        "--report", type=Path, help="also write the results as JSON here"
+    )
+    parser.add_argument(
+        "--one", type=Path, help=argparse.SUPPRESS
+    )  # child mode: write the outcome here
     args = parser.parse_args(argv)
 
     if args.one:
@@ -118,12 +140,17 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as scratch:
             report = Path(scratch) / "outcome.json"
             started = time.perf_counter()
-            child = subprocess.run([sys.executable, __file__, str(path), "--one", str(report)])
+            child = subprocess.run(
+                [sys.executable, __file__, str(path), "--one", str(report)]
+            )
             if report.is_file():
                 outcome = json.loads(report.read_text())
             else:
-                outcome = {"notebook": str(path), "failed_cell": "?",
-                           "error": f"the runner process died (exit status {child.returncode})"}
+                outcome = {
+                    "notebook": str(path),
+                    "failed_cell": "?",
+                    "error": f"the runner process died (exit status {child.returncode})",
+                }
             outcome["process_seconds"] = time.perf_counter() - started
         results.append(outcome)
 
@@ -131,12 +158,18 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in results:
         name = Path(outcome["notebook"]).name
         if outcome.get("failed_cell") is None:
-            skipped = f", {len(outcome['skipped'])} skipped" if outcome["skipped"] else ""
-            print(f"{name:40s} {outcome['seconds']:8.1f} {outcome['peak_mib']:6.0f} MiB  "
-                  f"ok: {outcome['cells']} cells{skipped}; slowest (cell, s) {outcome['slowest']}")
+            skipped = (
+                f", {len(outcome['skipped'])} skipped" if outcome["skipped"] else ""
+            )
+            print(
+                f"{name:40s} {outcome['seconds']:8.1f} {outcome['peak_mib']:6.0f} MiB  "
+                f"ok: {outcome['cells']} cells{skipped}; slowest (cell, s) {outcome['slowest']}"
+            )
         else:
-            print(f"{name:40s} {'':8s} {'':10s}  FAILED in code cell {outcome['failed_cell']}: "
-                  f"{outcome.get('error', '')[:300]}")
+            print(
+                f"{name:40s} {'':8s} {'':10s}  FAILED in code cell {outcome['failed_cell']}: "
+                f"{outcome.get('error', '')[:300]}"
+            )
     if args.report:
         args.report.write_text(json.dumps(results, indent=1))
     return 1 if any(o.get("failed_cell") is not None for o in results) else 0

@@ -18,7 +18,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SETUP_TEMPLATE = '''\
+SETUP_TEMPLATE = """\
 # Set-up: run this cell first. On Colab it installs the course's `helpers`
 # package from the repository (Colab's own torch, tensorflow and numpy stay as
 # they are); elsewhere `make lab` has installed it already.
@@ -33,7 +33,7 @@ if "google.colab" in sys.modules:
 
 from helpers import runtime
 
-course = runtime.setup()'''
+course = runtime.setup()"""
 
 
 def _repository(config_path: Path) -> dict:
@@ -56,7 +56,9 @@ def repository_ref(config_path: Path = ROOT / "_config.yml") -> str:
 
 def setup_cell_source(url: str | None = None, ref: str | None = None) -> str:
     """The exact source every notebook's first code cell must have."""
-    return SETUP_TEMPLATE.format(url=url or repository_url(), ref=ref or repository_ref())
+    return SETUP_TEMPLATE.format(
+        url=url or repository_url(), ref=ref or repository_ref()
+    )
 
 
 def chapter_notebooks() -> list[Path]:
@@ -81,7 +83,9 @@ def sync(path: Path, source: str) -> bool:
 def main() -> int:
     source = setup_cell_source()
     changed = [p.name for p in chapter_notebooks() if sync(p, source)]
-    print(f"set-up cell updated in {len(changed)} notebook(s): {', '.join(changed) or 'none'}")
+    print(
+        f"set-up cell updated in {len(changed)} notebook(s): {', '.join(changed) or 'none'}"
+    )
     return 0
 
 

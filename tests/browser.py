@@ -31,9 +31,15 @@ def chromium() -> Iterator[object]:
     """A Playwright Browser on the system's Chromium (``CHROMIUM`` overrides where it is)."""
     from playwright.sync_api import sync_playwright
 
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = (
+        os.environ.get("CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
     if not executable:
-        pytest.fail("Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM")
+        pytest.fail(
+            "Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM"
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:

@@ -16,11 +16,15 @@ OPTIONAL_FRAMEWORKS = {"tensorflow": "tensorflow"}
 def _installed(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
-    except ImportError:  # a finder that refuses the module (or a broken install) counts as missing
+    except (
+        ImportError
+    ):  # a finder that refuses the module (or a broken install) counts as missing
         return False
 
 
-def missing_framework(tags: Iterable[str], installed: Callable[[str], bool] = _installed) -> str | None:
+def missing_framework(
+    tags: Iterable[str], installed: Callable[[str], bool] = _installed
+) -> str | None:
     """Return the tag of the first optional framework a cell needs but is missing, else None."""
     for tag in tags:
         module = OPTIONAL_FRAMEWORKS.get(tag)
@@ -34,9 +38,15 @@ def pytest_collection_modifyitems(config, items):
     import pytest
 
     for item in items:
-        cell = getattr(item, "cell", None)  # nbval's IPyNbCell carries its notebook cell
+        cell = getattr(
+            item, "cell", None
+        )  # nbval's IPyNbCell carries its notebook cell
         if cell is None:
             continue
         missing = missing_framework(cell.get("metadata", {}).get("tags", []))
         if missing:
-            item.add_marker(pytest.mark.skip(reason=f"cell tagged {missing!r}: {missing} is not installed"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"cell tagged {missing!r}: {missing} is not installed"
+                )
+            )

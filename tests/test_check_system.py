@@ -12,8 +12,14 @@ SCRIPT = ROOT / "scripts" / "check_system.sh"
 
 
 def run(path_dirs, tmp_path, extra_env=None):
-    env = {"PATH": os.pathsep.join(str(p) for p in path_dirs), "HOME": str(tmp_path), **(extra_env or {})}
-    return subprocess.run(["/bin/bash", str(SCRIPT), "chromium"], capture_output=True, text=True, env=env)
+    env = {
+        "PATH": os.pathsep.join(str(p) for p in path_dirs),
+        "HOME": str(tmp_path),
+        **(extra_env or {}),
+    }
+    return subprocess.run(
+        ["/bin/bash", str(SCRIPT), "chromium"], capture_output=True, text=True, env=env
+    )
 
 
 def fake_bin(tmp_path, name, body):
@@ -47,7 +53,9 @@ def test_chromium_variable_is_honoured(tmp_path):
 
 
 def test_unknown_program_is_a_usage_error(tmp_path):
-    result = subprocess.run(["/bin/bash", str(SCRIPT), "netscape"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["/bin/bash", str(SCRIPT), "netscape"], capture_output=True, text=True
+    )
     assert result.returncode == 2 and "unknown program" in result.stderr
 
 
@@ -58,7 +66,10 @@ def make_without(tmp_path, target):
     empty.mkdir()
     return subprocess.run(
         [make, "-B", "--no-print-directory", target],
-        cwd=ROOT, env={"PATH": str(empty), "HOME": str(tmp_path)}, capture_output=True, text=True,
+        cwd=ROOT,
+        env={"PATH": str(empty), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
     )
 
 

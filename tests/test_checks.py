@@ -23,7 +23,11 @@ def test_close_numbers_and_tensors_pass():
 def test_wrong_value_fails_with_the_numbers_and_the_hint():
     result = checks.check_close(2.0, 3.0, hint="add the bias")
     assert not result
-    assert "expected 3" in result.message and "got 2" in result.message and "add the bias" in result.message
+    assert (
+        "expected 3" in result.message
+        and "got 2" in result.message
+        and "add the bias" in result.message
+    )
     assert result.message.startswith("❌")
 
 
@@ -65,15 +69,22 @@ def test_results_render_in_notebooks():
     assert "&lt;" in checks.check_equal("<", ">")._repr_html_()
 
 
-@pytest.mark.parametrize(("answer", "expected", "passed"), [
-    (np.array([1, 2]), np.array([1, 2]), True),  # was: "truth value of an array is ambiguous"
-    (np.array([1, 2]), [1, 3], False),
-    (torch.tensor([1, 2]), [1, 2], True),
-    (np.array([1, 2]), [[1, 2]], False),  # same numbers, another shape
-    ((3, 4), (3, 4), True),
-    (float("nan"), float("nan"), True),  # was ❌ "expected nan, got nan"
-    ("abc", np.array([1]), False),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected", "passed"),
+    [
+        (
+            np.array([1, 2]),
+            np.array([1, 2]),
+            True,
+        ),  # was: "truth value of an array is ambiguous"
+        (np.array([1, 2]), [1, 3], False),
+        (torch.tensor([1, 2]), [1, 2], True),
+        (np.array([1, 2]), [[1, 2]], False),  # same numbers, another shape
+        ((3, 4), (3, 4), True),
+        (float("nan"), float("nan"), True),  # was ❌ "expected nan, got nan"
+        ("abc", np.array([1]), False),
+    ],
+)
 def test_check_equal_compares_arrays_and_tensors_element_wise(answer, expected, passed):
     assert bool(checks.check_equal(answer, expected)) is passed
 
@@ -83,11 +94,15 @@ def test_check_function_refuses_no_inputs_and_reports_non_numbers():
         checks.check_function(abs, abs, [])
     with pytest.raises(TypeError, match="inputs must be a list"):
         checks.check_function(abs, abs, 5)
-    result = checks.check_function(lambda v: "x", abs, [1])  # was a TypeError out of the checker
+    result = checks.check_function(
+        lambda v: "x", abs, [1]
+    )  # was a TypeError out of the checker
     assert not result and "returned str 'x'" in result.message
 
 
-@pytest.mark.parametrize("tolerance", [{"rtol": -1}, {"atol": float("nan")}, {"rtol": "0.1"}])
+@pytest.mark.parametrize(
+    "tolerance", [{"rtol": -1}, {"atol": float("nan")}, {"rtol": "0.1"}]
+)
 def test_tolerances_must_be_non_negative_numbers(tolerance):
     with pytest.raises(ValueError, match="tol must be a finite number ≥ 0"):
         checks.check_close(1.0, 1.0, **tolerance)

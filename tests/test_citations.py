@@ -37,7 +37,12 @@ def prose(text: str) -> str:
         elif fence and fence.group(2).startswith("{"):  # a directive opens
             directives.append(fence.group(1))
             kept.append(line)
-        elif fence and not fence.group(2) and directives and fence.group(1) == directives[-1]:
+        elif (
+            fence
+            and not fence.group(2)
+            and directives
+            and fence.group(1) == directives[-1]
+        ):
             directives.pop()  # a directive closes
             kept.append(line)
         elif fence:  # a code block opens
@@ -53,13 +58,20 @@ def cited_keys(text: str) -> list[str]:
     >>> cited_keys("as {cite:t}`smith2020` and {cite:p}`a2019, b2021` showed; {cite}`c`")
     ['smith2020', 'a2019', 'b2021', 'c']
     """
-    return [key.strip() for keys in CITE_ROLE.findall(prose(text)) for key in keys.split(",")]
+    return [
+        key.strip()
+        for keys in CITE_ROLE.findall(prose(text))
+        for key in keys.split(",")
+    ]
 
 
 def bib_keys(text: str) -> list[str]:
     """The keys of the entries in BibTeX ``text`` (``@comment``/``@string``/``@preamble`` excluded)."""
-    return [key for kind, key in BIB_ENTRY.findall(text)
-            if kind.lower() not in {"comment", "string", "preamble"}]
+    return [
+        key
+        for kind, key in BIB_ENTRY.findall(text)
+        if kind.lower() not in {"comment", "string", "preamble"}
+    ]
 
 
 def book_pages() -> list[Path]:
@@ -67,10 +79,15 @@ def book_pages() -> list[Path]:
     listed = toc_entries(ROOT / "_toc.yml")
     pages = set()
     for name in listed:
-        pages.update(p for p in (ROOT / f"{name}.ipynb", ROOT / f"{name}.md") if p.exists())
+        pages.update(
+            p for p in (ROOT / f"{name}.ipynb", ROOT / f"{name}.md") if p.exists()
+        )
     for pattern in ("*.ipynb", "*.md"):
-        pages.update(p for p in (ROOT / "chapters").rglob(pattern)
-                     if ".ipynb_checkpoints" not in p.parts)
+        pages.update(
+            p
+            for p in (ROOT / "chapters").rglob(pattern)
+            if ".ipynb_checkpoints" not in p.parts
+        )
     return sorted(pages)
 
 
@@ -79,7 +96,9 @@ def page_text(path: Path) -> str:
     if path.suffix == ".md":
         return path.read_text(encoding="utf-8")
     notebook = nbformat.read(path, as_version=4)
-    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    return "\n".join(
+        cell.source for cell in notebook.cells if cell.cell_type == "markdown"
+    )
 
 
 def chapter_notebooks() -> list[Path]:
@@ -93,7 +112,9 @@ def test_the_parsers_find_what_they_should():
     assert bib_keys(bib) == ["one", "two"]
     code = "write ``{cite:p}`KEY` `` like this\n```python\n{cite:p}`x`\n```\n```{note}\n{cite}`y`\n```"
     assert cited_keys(code) == ["y"]
-    nested = "````{dropdown} S\n```python\n{cite}`no`\n```\n{cite}`in`\n````\n{cite}`after`"
+    nested = (
+        "````{dropdown} S\n```python\n{cite}`no`\n```\n{cite}`in`\n````\n{cite}`after`"
+    )
     assert cited_keys(nested) == ["in", "after"]
 
 
@@ -106,16 +127,22 @@ def test_there_is_something_to_check():
 def test_no_bibliography_key_is_defined_twice():
     counts = Counter(bib_keys(BIB.read_text(encoding="utf-8")))
     duplicated = sorted(key for key, n in counts.items() if n > 1)
-    assert not duplicated, f"references.bib defines these keys more than once: {duplicated}"
+    assert not duplicated, (
+        f"references.bib defines these keys more than once: {duplicated}"
+    )
 
 
 @pytest.mark.parametrize("page", book_pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_cited_key_is_in_the_bibliography(page):
     known = set(bib_keys(BIB.read_text(encoding="utf-8")))
     missing = sorted({key for key in cited_keys(page_text(page)) if key not in known})
-    assert not missing, f"{page.relative_to(ROOT)} cites keys that references.bib lacks: {missing}"
+    assert not missing, (
+        f"{page.relative_to(ROOT)} cites keys that references.bib lacks: {missing}"
+    )
 
 
 @pytest.mark.parametrize("notebook", chapter_notebooks(), ids=lambda p: p.name)
 def test_every_chapter_cites_a_source(notebook):
-    assert cited_keys(page_text(notebook)), f"{notebook.name} cites no source: add a {{cite:p}} role"
+    assert cited_keys(page_text(notebook)), (
+        f"{notebook.name} cites no source: add a {{cite:p}} role"
+    )

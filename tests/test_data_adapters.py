@@ -18,8 +18,18 @@ def test_torch_loader():
     xb, yb = next(iter(loader))
     assert tuple(xb.shape) == (4, 1, 28, 28) and str(xb.dtype) == "torch.float32"
     assert float(xb.max()) <= 1.0 and yb.tolist() == [0, 1, 2, 0]
-    a = [y.tolist() for _, y in to_torch_loader(X, np.arange(10), batch_size=10, shuffle=True, seed=3)]
-    b = [y.tolist() for _, y in to_torch_loader(X, np.arange(10), batch_size=10, shuffle=True, seed=3)]
+    a = [
+        y.tolist()
+        for _, y in to_torch_loader(
+            X, np.arange(10), batch_size=10, shuffle=True, seed=3
+        )
+    ]
+    b = [
+        y.tolist()
+        for _, y in to_torch_loader(
+            X, np.arange(10), batch_size=10, shuffle=True, seed=3
+        )
+    ]
     assert a == b and sorted(a[0]) == list(range(10))
     with pytest.raises(TypeError, match="encode it first"):
         to_torch_loader(np.array(["text"], dtype=object), np.array([1]))
@@ -33,6 +43,8 @@ def test_tf_dataset():
     xb, yb = next(iter(data))
     assert tuple(xb.shape) == (4, 28, 28, 1) and xb.dtype.name == "float32"
     assert yb.numpy().tolist() == [0, 1, 2, 0]
-    texts = to_tf_dataset(np.array(["good", "bad"], dtype=object), np.array([1, 0]), batch_size=2)
+    texts = to_tf_dataset(
+        np.array(["good", "bad"], dtype=object), np.array([1, 0]), batch_size=2
+    )
     xb, _ = next(iter(texts))
     assert xb.numpy().tolist() == [b"good", b"bad"]

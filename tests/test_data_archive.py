@@ -18,7 +18,11 @@ from helpers.data.archive import (
     read_zip_members,
 )
 
-GOOD = [("data", None, "dir"), ("data/a.txt", b"alpha", "file"), ("data/sub/b.txt", b"beta", "file")]
+GOOD = [
+    ("data", None, "dir"),
+    ("data/a.txt", b"alpha", "file"),
+    ("data/sub/b.txt", b"beta", "file"),
+]
 
 
 def write(tmp_path, name, blob):
@@ -40,7 +44,11 @@ def test_extract_tar_keeps_only_regular_files(tmp_path):
 
 def test_extract_with_selection_renames_members(tmp_path):
     archive = write(tmp_path, "good.tar.gz", tar_gz(GOOD))
-    extract(archive, tmp_path / "out", select=lambda n: "only.txt" if n.endswith("a.txt") else None)
+    extract(
+        archive,
+        tmp_path / "out",
+        select=lambda n: "only.txt" if n.endswith("a.txt") else None,
+    )
     assert listing(tmp_path / "out") == ["only.txt"]
 
 
@@ -86,7 +94,11 @@ def _zip(entries):
     ],
 )
 def test_unsafe_zip_is_refused_and_leaves_nothing(tmp_path, entry, message):
-    archive = write(tmp_path, "bad.zip", _zip([("data/a.txt", b"alpha", stat.S_IFREG | 0o644), entry]))
+    archive = write(
+        tmp_path,
+        "bad.zip",
+        _zip([("data/a.txt", b"alpha", stat.S_IFREG | 0o644), entry]),
+    )
     with pytest.raises(UnsafeArchiveError, match=message):
         extract(archive, tmp_path / "out")
     with pytest.raises(UnsafeArchiveError):
@@ -99,7 +111,9 @@ def test_zip_without_unix_modes_is_fine(tmp_path):
     assert read_zip_members(archive, ["data/a.txt"]) == {"data/a.txt": b"alpha"}
 
 
-@pytest.mark.parametrize("blob", [b"", b"this is not an archive at all", tar_gz(GOOD)[:40]])
+@pytest.mark.parametrize(
+    "blob", [b"", b"this is not an archive at all", tar_gz(GOOD)[:40]]
+)
 def test_empty_malformed_or_truncated_archive(tmp_path, blob):
     archive = write(tmp_path, "broken.tar.gz", blob)
     with pytest.raises(ArchiveError):
@@ -120,7 +134,11 @@ def test_deb_reader(tmp_path):
         header = f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(blob):<10}`\n".encode()
         return header + blob + (b"\n" if len(blob) % 2 else b"")
 
-    deb = b"!<arch>\n" + ar_member("debian-binary", b"2.0\n") + ar_member("data.tar.gz", data)
+    deb = (
+        b"!<arch>\n"
+        + ar_member("debian-binary", b"2.0\n")
+        + ar_member("data.tar.gz", data)
+    )
     path = write(tmp_path, "x.deb", deb)
     assert deb_data_tar(path) == data
     with pytest.raises(ArchiveError):

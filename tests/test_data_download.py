@@ -62,14 +62,28 @@ def test_wrong_checksum_leaves_nothing(server, tmp_path):
 def test_truncated_transfer_is_retried_then_fails_cleanly(server, tmp_path):
     server.routes["/f.bin"] = Route(BODY[:1000], declared_length=len(BODY))
     with pytest.raises(DownloadError, match="could not download"):
-        fetch(server.url("/f.bin"), tmp_path / "f.bin", sha256(BODY), retries=2, backoff=0, progress=False)
+        fetch(
+            server.url("/f.bin"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            retries=2,
+            backoff=0,
+            progress=False,
+        )
     assert cache_listing(tmp_path) == []
     assert server.hits["/f.bin"] == 2
 
 
 def test_http_404_is_not_retried(server, tmp_path):
     with pytest.raises(DownloadError, match="404"):
-        fetch(server.url("/missing"), tmp_path / "f.bin", sha256(BODY), retries=3, backoff=0, progress=False)
+        fetch(
+            server.url("/missing"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            retries=3,
+            backoff=0,
+            progress=False,
+        )
     assert server.hits["/missing"] == 1
     assert cache_listing(tmp_path) == []
 
@@ -77,22 +91,41 @@ def test_http_404_is_not_retried(server, tmp_path):
 def test_http_500_is_retried_a_bounded_number_of_times(server, tmp_path):
     server.routes["/f.bin"] = Route(status=500)
     with pytest.raises(DownloadError, match="500"):
-        fetch(server.url("/f.bin"), tmp_path / "f.bin", sha256(BODY), retries=3, backoff=0, progress=False)
+        fetch(
+            server.url("/f.bin"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            retries=3,
+            backoff=0,
+            progress=False,
+        )
     assert server.hits["/f.bin"] == 3
     assert cache_listing(tmp_path) == []
 
 
 def test_second_mirror_is_used_when_the_first_fails(server, tmp_path):
     server.routes["/good/f.bin"] = Route(BODY)
-    fetch([server.url("/bad/f.bin"), server.url("/good/f.bin")], tmp_path / "f.bin", sha256(BODY),
-          backoff=0, progress=False)
+    fetch(
+        [server.url("/bad/f.bin"), server.url("/good/f.bin")],
+        tmp_path / "f.bin",
+        sha256(BODY),
+        backoff=0,
+        progress=False,
+    )
     assert (tmp_path / "f.bin").read_bytes() == BODY
 
 
 def test_timeout(server, tmp_path):
     server.routes["/slow"] = Route(BODY, delay=1.5)
     with pytest.raises(DownloadError, match="timed out"):
-        fetch(server.url("/slow"), tmp_path / "f.bin", sha256(BODY), timeout=0.3, retries=1, progress=False)
+        fetch(
+            server.url("/slow"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            timeout=0.3,
+            retries=1,
+            progress=False,
+        )
     assert cache_listing(tmp_path) == []
 
 
@@ -101,14 +134,27 @@ def test_connection_refused(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(DownloadError, match="refused"):
-        fetch(f"http://127.0.0.1:{port}/f.bin", tmp_path / "f.bin", sha256(BODY), retries=3, backoff=5, progress=False)
+        fetch(
+            f"http://127.0.0.1:{port}/f.bin",
+            tmp_path / "f.bin",
+            sha256(BODY),
+            retries=3,
+            backoff=5,
+            progress=False,
+        )
     assert cache_listing(tmp_path) == []
 
 
 def test_empty_response(server, tmp_path):
     server.routes["/empty"] = Route(b"")
     with pytest.raises(DownloadError, match="empty"):
-        fetch(server.url("/empty"), tmp_path / "f.bin", sha256(b""), retries=1, progress=False)
+        fetch(
+            server.url("/empty"),
+            tmp_path / "f.bin",
+            sha256(b""),
+            retries=1,
+            progress=False,
+        )
     assert cache_listing(tmp_path) == []
 
 
@@ -119,7 +165,9 @@ def test_unpinned_file_is_refused_before_any_request(server, tmp_path):
     assert server.hits == {}
 
 
-@pytest.mark.parametrize("url", ["http://example.com/f.bin", "ftp://127.0.0.1/f.bin", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url", ["http://example.com/f.bin", "ftp://127.0.0.1/f.bin", "file:///etc/passwd"]
+)
 def test_only_https_except_loopback(url, tmp_path):
     with pytest.raises(InsecureURLError, match="only https"):
         fetch(url, tmp_path / "f.bin", sha256(BODY), progress=False)

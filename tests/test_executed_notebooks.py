@@ -31,7 +31,9 @@ def cache():
     from jupyter_cache import get_cache
 
     if not CACHE.is_dir():
-        pytest.fail(f"no execution cache at {CACHE}: run `make book` first (`make test` does)")
+        pytest.fail(
+            f"no execution cache at {CACHE}: run `make book` first (`make test` does)"
+        )
     return get_cache(str(CACHE))
 
 
@@ -41,19 +43,29 @@ def test_notebook_ran_without_error(path: Path, cache):
     try:
         record = cache.match_cache_notebook(source)
     except KeyError:
-        pytest.fail(f"the book was not built from the current code of {path.name}: run `make book`")
+        pytest.fail(
+            f"the book was not built from the current code of {path.name}: run `make book`"
+        )
     executed = cache.get_cache_bundle(record.pk).nb
     code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]
     assert code_cells, f"{path.name} has no code cell"
     for number, cell in enumerate(code_cells):
         tags = cell.metadata.get("tags", [])
-        if missing_framework(tags):  # e.g. a `tensorflow` cell where TensorFlow is not installed
+        if missing_framework(
+            tags
+        ):  # e.g. a `tensorflow` cell where TensorFlow is not installed
             continue
         assert cell.get("execution_count") is not None or not cell.source.strip(), (
             f"{path.name}: code cell {number} was not executed"
         )
-        errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
-        assert not errors, f"{path.name}: code cell {number} raised {errors[0].get('ename')}"
+        errors = [
+            output
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "error"
+        ]
+        assert not errors, (
+            f"{path.name}: code cell {number} raised {errors[0].get('ename')}"
+        )
 
 
 def test_every_book_notebook_is_listed():

@@ -33,7 +33,9 @@ from execute_book import execute_notebook  # noqa: E402
 
 RUNS = 15  # each stalls with probability ≈ 0.4 when the bug is present: 0.6**15 ≈ 5e-4
 CELL_TIMEOUT = 60  # seconds; a stall waits for this, so the test stays bounded
-MAX_GAP = 5.0  # seconds between one cell's idle and the next cell's busy (normal: < 0.1)
+MAX_GAP = (
+    5.0  # seconds between one cell's idle and the next cell's busy (normal: < 0.1)
+)
 
 
 def _widget_notebook(n_widgets: int = 12) -> nbformat.NotebookNode:
@@ -46,7 +48,11 @@ def _widget_notebook(n_widgets: int = 12) -> nbformat.NotebookNode:
         )
         cells.append(f"{i} * 2")
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     return nb
 
@@ -76,7 +82,9 @@ def busy_cpu():
     """Keep every core busy: the stall shows far more often under load (as in a book build)."""
     stop_at = time.monotonic() + RUNS * CELL_TIMEOUT
     context = multiprocessing.get_context("spawn")
-    burners = [context.Process(target=_burn, args=(stop_at,), daemon=True) for _ in range(2)]
+    burners = [
+        context.Process(target=_burn, args=(stop_at,), daemon=True) for _ in range(2)
+    ]
     for process in burners:
         process.start()
     yield
@@ -107,11 +115,26 @@ def test_widget_cells_never_stall_nbval(busy_cpu, tmp_path):
         nbformat.write(_widget_notebook(), tmp_path / f"widgets_{number}.ipynb")
     start = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-         "--nbval-cell-timeout", str(CELL_TIMEOUT), str(tmp_path)],
-        capture_output=True, text=True, timeout=copies * CELL_TIMEOUT + 120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-cell-timeout",
+            str(CELL_TIMEOUT),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=copies * CELL_TIMEOUT + 120,
+        cwd=tmp_path,
     )
     seconds = time.monotonic() - start
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # 5 notebooks of 25 tiny cells: about 10 s under load; one stall alone would add 60 s.
-    assert seconds < CELL_TIMEOUT, f"nbval took {seconds:.0f} s for {copies} tiny notebooks: a stall"
+    assert seconds < CELL_TIMEOUT, (
+        f"nbval took {seconds:.0f} s for {copies} tiny notebooks: a stall"
+    )

@@ -60,9 +60,15 @@ def test_chinese_font_draws_every_glyph(restore_rc):
 
 def test_registering_twice_adds_the_font_once(restore_rc):
     fonts.use_chinese_font()
-    count = sum(entry.name == fonts.PREFERRED_FAMILY for entry in font_manager.fontManager.ttflist)
+    count = sum(
+        entry.name == fonts.PREFERRED_FAMILY
+        for entry in font_manager.fontManager.ttflist
+    )
     fonts.use_chinese_font()
-    again = sum(entry.name == fonts.PREFERRED_FAMILY for entry in font_manager.fontManager.ttflist)
+    again = sum(
+        entry.name == fonts.PREFERRED_FAMILY
+        for entry in font_manager.fontManager.ttflist
+    )
     assert count == again == 1
 
 

@@ -40,7 +40,11 @@ def make_book(root: Path, cells: list[tuple[str, str, str]]) -> Path:
     """A one-notebook book at ``root``: cells are ``(id, kind, text)``."""
     nb = nbformat.v4.new_notebook()
     for cell_id, kind, text in cells:
-        cell = nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text)
+        cell = (
+            nbformat.v4.new_markdown_cell(text)
+            if kind == "md"
+            else nbformat.v4.new_code_cell(text)
+        )
         cell.id = cell_id
         nb.cells.append(cell)
     (root / "chapters").mkdir(parents=True, exist_ok=True)
@@ -70,7 +74,9 @@ def catalog(root: Path, name: str = "chapters/one") -> polib.POFile:
     return polib.pofile(str(root / "locales" / "zh_CN" / f"{name}.po"))
 
 
-def translate(root: Path, translations: dict[str, str], name: str = "chapters/one") -> None:
+def translate(
+    root: Path, translations: dict[str, str], name: str = "chapters/one"
+) -> None:
     po = catalog(root, name)
     for entry in po:
         if entry.msgctxt in translations:
@@ -90,7 +96,11 @@ def edit_cell(notebook: Path, cell_id: str, text: str | None) -> None:
 
 
 ZH_M1 = "# 标题\n\n参见 {cite:p}`lecun1998gradient`。"
-ZH_M2 = MERMAID.replace("Flow:", "流程：").replace('"input"', '"输入"').replace('"output"', '"输出"')
+ZH_M2 = (
+    MERMAID.replace("Flow:", "流程：")
+    .replace('"input"', '"输入"')
+    .replace('"output"', '"输出"')
+)
 
 
 def test_update_creates_one_entry_per_markdown_cell(book):
@@ -105,7 +115,11 @@ def test_changed_english_cell_turns_its_translation_stale(book):
     i18n.update(book)
     translate(book, {"m1": ZH_M1, "m2": ZH_M2})
     assert i18n.page_status(book / "chapters" / "one.ipynb", book).stale == []
-    edit_cell(book / "chapters" / "one.ipynb", "m1", "# A new title\n\nSee {cite:p}`lecun1998gradient`.")
+    edit_cell(
+        book / "chapters" / "one.ipynb",
+        "m1",
+        "# A new title\n\nSee {cite:p}`lecun1998gradient`.",
+    )
     counts = i18n.update(book)
     assert "1 stale" in counts[1]
     entry = next(e for e in catalog(book) if e.msgctxt == "m1")
@@ -119,11 +133,20 @@ def test_stale_is_detected_even_without_update(book):
     i18n.update(book)
     translate(book, {"m1": ZH_M1, "m2": ZH_M2})
     i18n.generate(book)
-    edit_cell(book / "chapters" / "one.ipynb", "m1", "# Changed\n\nSee {cite:p}`lecun1998gradient`.")
+    edit_cell(
+        book / "chapters" / "one.ipynb",
+        "m1",
+        "# Changed\n\nSee {cite:p}`lecun1998gradient`.",
+    )
     problems = i18n.check(book)
     assert any("cell m1: stale" in p for p in problems)
-    zh = nbformat.reads(i18n.generated_text(book / "chapters" / "one.ipynb", book), as_version=4)
-    assert zh.cells[0].source.startswith("# Changed") and zh.cells[0].metadata["i18n"] == "stale"
+    zh = nbformat.reads(
+        i18n.generated_text(book / "chapters" / "one.ipynb", book), as_version=4
+    )
+    assert (
+        zh.cells[0].source.startswith("# Changed")
+        and zh.cells[0].metadata["i18n"] == "stale"
+    )
 
 
 def test_removed_cell_becomes_obsolete_and_comes_back(book):
@@ -145,12 +168,19 @@ def test_generate_replaces_markdown_and_keeps_code_byte_identical(book):
     i18n.generate(book)
     zh_path = book / "zh" / "chapters" / "one.ipynb"
     zh = nbformat.read(zh_path, as_version=4)
-    assert [c.source for c in zh.cells] == [ZH_M1, SETUP, MERMAID, "print('loss', 1 + 1)"]
+    assert [c.source for c in zh.cells] == [
+        ZH_M1,
+        SETUP,
+        MERMAID,
+        "print('loss', 1 + 1)",
+    ]
     assert "i18n" not in zh.cells[0].metadata
     assert zh.cells[2].metadata["i18n"] == "untranslated"  # English kept, and flagged
     assert zh.metadata["course"]["language"] == "zh_CN"
     assert i18n.code_cells_differ(book / "chapters" / "one.ipynb", zh_path) == []
-    assert (book / "zh" / "intro.md").read_text(encoding="utf-8") == "# Hello\n\nWelcome.\n"
+    assert (book / "zh" / "intro.md").read_text(
+        encoding="utf-8"
+    ) == "# Hello\n\nWelcome.\n"
 
 
 def test_generate_can_name_the_language_in_the_set_up_cell(book, monkeypatch):
@@ -170,7 +200,9 @@ def test_translation_that_breaks_a_diagram_or_citation_is_refused(book):
     translate(book, {"m1": "# 标题\n\n参见文献。", "m2": retitled})
     with pytest.raises(i18n.TranslationError) as error:
         i18n.generate(book)
-    assert "roles differ" in str(error.value) and "lecun1998gradient" in str(error.value)
+    assert "roles differ" in str(error.value) and "lecun1998gradient" in str(
+        error.value
+    )
     translate(book, {"m1": ZH_M1})
     with pytest.raises(i18n.TranslationError, match="Mermaid titles must stay"):
         i18n.generate(book)
@@ -181,13 +213,20 @@ def test_check_reports_every_kind_of_drift(book):
     assert any("no locales" in p for p in i18n.check(book))
     i18n.update(book)
     i18n.generate(book)
-    assert i18n.check(book) == []  # untranslated is fine while the page is not marked complete
+    assert (
+        i18n.check(book) == []
+    )  # untranslated is fine while the page is not marked complete
     po = catalog(book)
     po.metadata[i18n.COMPLETE_HEADER] = "yes"
     po.save()
-    assert any("m1: not translated, but the page is marked complete" in p for p in i18n.check(book))
+    assert any(
+        "m1: not translated, but the page is marked complete" in p
+        for p in i18n.check(book)
+    )
     translate(book, {"m1": ZH_M1, "m2": ZH_M2})
-    assert any("differs from what" in p for p in i18n.check(book))  # zh/ not regenerated
+    assert any(
+        "differs from what" in p for p in i18n.check(book)
+    )  # zh/ not regenerated
     i18n.generate(book)
     assert i18n.check(book) == []
     nb = nbformat.read(notebook, as_version=4)
@@ -211,7 +250,9 @@ def test_command_line_fails_with_a_message_on_drift(book, monkeypatch, capsys):
 def test_unreadable_po_file_gets_a_clear_message(book, capsys, monkeypatch):
     monkeypatch.setattr(i18n, "ROOT", book)
     i18n.main(["update"])
-    (book / "locales" / "zh_CN" / "chapters" / "one.po").write_text('msgctxt "m1"\nmsgid "x"\nmsgstr "y"\nnot gettext\n')
+    (book / "locales" / "zh_CN" / "chapters" / "one.po").write_text(
+        'msgctxt "m1"\nmsgid "x"\nmsgstr "y"\nnot gettext\n'
+    )
     assert i18n.main(["generate"]) == 1
     assert "is not a readable .po file" in capsys.readouterr().err
 
@@ -240,26 +281,46 @@ def test_chinese_toc_lists_the_english_pages():
 def test_pages_proven_end_to_end_are_complete():
     for page in ("intro.md", "chapters/appendix_diagrams.ipynb"):
         status = i18n.page_status(ROOT / page, ROOT)
-        assert status.complete and status.translated == status.total and not status.stale, page
+        assert (
+            status.complete and status.translated == status.total and not status.stale
+        ), page
 
 
 # --- the site extension's pure parts (_ext/course_i18n.py) -------------------------------------
 
+
 def load_extension():
-    spec = importlib.util.spec_from_file_location("course_i18n", ROOT / "_ext" / "course_i18n.py")
+    spec = importlib.util.spec_from_file_location(
+        "course_i18n", ROOT / "_ext" / "course_i18n.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.mark.parametrize("page, chinese, others, expected", [
-    ("intro", False, {"intro"}, "zh/intro.html"),
-    ("chapters/02_math", False, {"chapters/02_math"}, "../zh/chapters/02_math.html"),
-    ("chapters/02_math", True, {"chapters/02_math"}, "../../chapters/02_math.html"),
-    ("intro", True, {"intro"}, "../intro.html"),
-    ("glossary", True, {"intro"}, "../index.html"),  # no English glossary: the English home page
-])
-def test_switcher_links_to_the_same_page_in_the_other_edition(page, chinese, others, expected):
+@pytest.mark.parametrize(
+    "page, chinese, others, expected",
+    [
+        ("intro", False, {"intro"}, "zh/intro.html"),
+        (
+            "chapters/02_math",
+            False,
+            {"chapters/02_math"},
+            "../zh/chapters/02_math.html",
+        ),
+        ("chapters/02_math", True, {"chapters/02_math"}, "../../chapters/02_math.html"),
+        ("intro", True, {"intro"}, "../intro.html"),
+        (
+            "glossary",
+            True,
+            {"intro"},
+            "../index.html",
+        ),  # no English glossary: the English home page
+    ],
+)
+def test_switcher_links_to_the_same_page_in_the_other_edition(
+    page, chinese, others, expected
+):
     assert load_extension().other_edition_href(page, chinese, others) == expected
 
 
@@ -274,5 +335,10 @@ def test_web_font_faces_are_limited_to_chinese_code_points():
     """
     faces, files = load_extension().cjk_only_css(css, "course-cjk")
     assert files == ["x-7-400-normal.woff2"]  # the Latin face is dropped
-    assert "font-family: 'Course CJK'" in faces and "url(course-cjk/x-7-400-normal.woff2)" in faces
-    assert "unicode-range: U+4e00-4e8f,U+ff01;" in faces  # quotes and emoji are not ours
+    assert (
+        "font-family: 'Course CJK'" in faces
+        and "url(course-cjk/x-7-400-normal.woff2)" in faces
+    )
+    assert (
+        "unicode-range: U+4e00-4e8f,U+ff01;" in faces
+    )  # quotes and emoji are not ours

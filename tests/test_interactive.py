@@ -15,16 +15,27 @@ def test_docstring_examples():
     assert tried > 0 and failures == 0
 
 
-@pytest.mark.parametrize("text, expected", [("0.1", 0.1), (" 1e-3 ", 1e-3), ("-2", -2.0), (3, 3.0),
-                                            (np.float32(0.5), 0.5)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("0.1", 0.1), (" 1e-3 ", 1e-3), ("-2", -2.0), (3, 3.0), (np.float32(0.5), 0.5)],
+)
 def test_parse_number_accepts_numbers(text, expected):
     assert interactive.parse_number(text, "x") == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("", "is empty"), ("   ", "is empty"), ("abc", "must be a number"), ("nan", "finite"),
-    ("inf", "finite"), ("1,5", "must be a number"), (None, "x must be"), (True, "x must be"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("", "is empty"),
+        ("   ", "is empty"),
+        ("abc", "must be a number"),
+        ("nan", "finite"),
+        ("inf", "finite"),
+        ("1,5", "must be a number"),
+        (None, "x must be"),
+        (True, "x must be"),
+    ],
+)
 def test_parse_number_refuses_what_is_not_a_number(text, words):
     with pytest.raises(ValueError, match=words):
         interactive.parse_number(text, "x")
@@ -61,7 +72,12 @@ def test_text_lines():
 
 
 def test_parse_numbers():
-    assert interactive.parse_numbers("1 2,3\n4", "filter", count=4) == [1.0, 2.0, 3.0, 4.0]
+    assert interactive.parse_numbers("1 2,3\n4", "filter", count=4) == [
+        1.0,
+        2.0,
+        3.0,
+        4.0,
+    ]
     with pytest.raises(ValueError, match="exactly 9 numbers, got 2"):
         interactive.parse_numbers("1 2", "filter", count=9)
     with pytest.raises(ValueError, match="item 2"):
@@ -77,7 +93,10 @@ def test_explain_errors_prints_bad_input_and_keeps_other_errors(capsys):
 
     assert callback("2") == 4.0
     assert callback("two") is None
-    assert capsys.readouterr().out.strip() == "⚠️ value must be a number such as 0.1, got 'two'"
+    assert (
+        capsys.readouterr().out.strip()
+        == "⚠️ value must be a number such as 0.1, got 'two'"
+    )
     with pytest.raises(KeyError):
         callback("bug")
     assert callback.__name__ == "callback"

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.site
 # JupyterLab keeps earlier notebooks open in hidden tabs: look only at the visible one.
 ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -50,10 +51,19 @@ def lab_address(tmp_path_factory):
     docmanager = settings / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)
     (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTER_RUNTIME_DIR": str(settings / "runtime")}
+    env = {
+        **os.environ,
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTER_RUNTIME_DIR": str(settings / "runtime"),
+    }
     lab = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"LAB_PORT={port}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     address, seen, deadline = None, [], time.monotonic() + 120
     pattern = re.compile(rf"(http://127\.0\.0\.1:{port}/lab\S*\?token=\w+)")
@@ -107,11 +117,24 @@ def start_kernel(lab_address: str, notebook: str) -> None:
     """
     root, token = server_and_token(lab_address)
     kernel = nbformat.read(ROOT / notebook, as_version=4).metadata.kernelspec.name
-    body = json.dumps({"path": notebook, "name": Path(notebook).name, "type": "notebook", "kernel": {"name": kernel}})
-    request = urllib.request.Request(f"{root}/api/sessions?{token}", data=body.encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        {
+            "path": notebook,
+            "name": Path(notebook).name,
+            "type": "notebook",
+            "kernel": {"name": kernel},
+        }
+    )
+    request = urllib.request.Request(
+        f"{root}/api/sessions?{token}",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as reply:
-        assert reply.status in (200, 201), f"could not start a {kernel} kernel for {notebook}: HTTP {reply.status}"
+        assert reply.status in (200, 201), (
+            f"could not start a {kernel} kernel for {notebook}: HTTP {reply.status}"
+        )
 
 
 def dismiss_dialogs(page) -> list[str]:
@@ -121,11 +144,17 @@ def dismiss_dialogs(page) -> list[str]:
     dialogs = page.locator(".jp-Dialog")
     deadline = time.monotonic() + 60
     while dialogs.count() and time.monotonic() < deadline:
-        dialog = dialogs.first.element_handle()  # this dialog, not whichever is first later
+        dialog = (
+            dialogs.first.element_handle()
+        )  # this dialog, not whichever is first later
         texts.append(dialog.inner_text()[:300])
         choice = dialog.query_selector("select")
         if choice:
-            python = [o.inner_text() for o in choice.query_selector_all("option") if o.inner_text().startswith("Python 3")]
+            python = [
+                o.inner_text()
+                for o in choice.query_selector_all("option")
+                if o.inner_text().startswith("Python 3")
+            ]
             if python:
                 choice.select_option(label=python[0])
         accept = dialog.query_selector(".jp-mod-accept")
@@ -146,7 +175,9 @@ def run_all_cells(page) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
 
-def open_and_run_all(page, lab_address: str, notebook: str, timeout_s: int = 240) -> int:
+def open_and_run_all(
+    page, lab_address: str, notebook: str, timeout_s: int = 240
+) -> int:
     """Open a notebook in JupyterLab, run all its cells, wait for them; return the code-cell count."""
     root, token = server_and_token(lab_address)
     # ?reset: a fresh workspace with only this notebook open. Otherwise JupyterLab restores
@@ -156,29 +187,47 @@ def open_and_run_all(page, lab_address: str, notebook: str, timeout_s: int = 240
     page.wait_for_selector(f"{ACTIVE} .jp-Notebook .jp-Cell", timeout=60_000)
     # This notebook's own kernel must be up before "Run All Cells" does anything (the
     # status bar may still show the kernel of a notebook restored from an earlier session).
-    page.wait_for_selector(f'{ACTIVE} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000)
-    code_cells = sum(c.cell_type == "code" for c in nbformat.read(ROOT / notebook, as_version=4).cells)
+    page.wait_for_selector(
+        f'{ACTIVE} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000
+    )
+    code_cells = sum(
+        c.cell_type == "code"
+        for c in nbformat.read(ROOT / notebook, as_version=4).cells
+    )
     # Seen now and then on a busy machine: "Run All Cells" runs the first cell and leaves
     # the others unrun, with the kernel idle. Running a cell twice is harmless in these
     # notebooks, so while the kernel is idle and cells are left, ask again.
     deadline = time.monotonic() + timeout_s
     clicks = 0
     while not page.evaluate(all_prompts_numbered(code_cells)):
-        kernel_idle = page.locator(f'{ACTIVE} .jp-Notebook-ExecutionIndicator[data-status="idle"]').count() == 1
+        kernel_idle = (
+            page.locator(
+                f'{ACTIVE} .jp-Notebook-ExecutionIndicator[data-status="idle"]'
+            ).count()
+            == 1
+        )
         if time.monotonic() > deadline or clicks > 5:
             shot = Path(tempfile.gettempdir()) / f"lab-{Path(notebook).stem}.png"
             page.screenshot(path=str(shot))
-            prompts = page.eval_on_selector_all(f"{ACTIVE} .jp-CodeCell .jp-InputPrompt",
-                                                "ps => ps.map(p => p.textContent)")
-            raise AssertionError(f"{notebook}: not every cell ran within {timeout_s} s ({clicks} x Run All); "
-                                 f"prompts {prompts}; screenshot {shot}")
+            prompts = page.eval_on_selector_all(
+                f"{ACTIVE} .jp-CodeCell .jp-InputPrompt",
+                "ps => ps.map(p => p.textContent)",
+            )
+            raise AssertionError(
+                f"{notebook}: not every cell ran within {timeout_s} s ({clicks} x Run All); "
+                f"prompts {prompts}; screenshot {shot}"
+            )
         if kernel_idle:
             run_all_cells(page)
             clicks += 1
-            page.wait_for_timeout(5_000)  # let the kernel pick the cells up before looking again
+            page.wait_for_timeout(
+                5_000
+            )  # let the kernel pick the cells up before looking again
         page.wait_for_timeout(1_000)
     errors = page.locator(f'{ACTIVE} [data-mime-type="application/vnd.jupyter.error"]')
-    assert errors.count() == 0, f"{notebook}: a cell failed in JupyterLab: {errors.first.inner_text()[:2000]}"
+    assert errors.count() == 0, (
+        f"{notebook}: a cell failed in JupyterLab: {errors.first.inner_text()[:2000]}"
+    )
     return code_cells
 
 
@@ -201,16 +250,24 @@ def test_appendix_runs_in_jupyterlab_and_its_diagrams_are_drawn(page, lab_addres
     open_and_run_all(page, lab_address, "chapters/appendix_diagrams.ipynb")
     from helpers import diagrams
 
-    expected = len(diagrams.notebook_diagrams(nbformat.read(ROOT / "chapters/appendix_diagrams.ipynb", as_version=4)))
+    expected = len(
+        diagrams.notebook_diagrams(
+            nbformat.read(ROOT / "chapters/appendix_diagrams.ipynb", as_version=4)
+        )
+    )
     drawn = f"{ACTIVE} .jp-RenderedMermaid figure svg, {ACTIVE} .jp-RenderedMermaid figure img"
-    page.wait_for_function(f"document.querySelectorAll('{drawn}').length >= {expected}", timeout=60_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('{drawn}').length >= {expected}", timeout=60_000
+    )
     assert page.blocked == [], f"JupyterLab fetched from the internet: {page.blocked}"
 
 
 def test_chapter_one_runs_in_jupyterlab_and_its_widgets_are_live(page, lab_address):
     open_and_run_all(page, lab_address, "chapters/01_overview.ipynb")
     figures = page.locator(f"{ACTIVE} .jp-RenderedImage img").count()
-    assert figures >= 1, "chapter 1 drew no figure in JupyterLab (is MPLBACKEND set for the kernel?)"
+    assert figures >= 1, (
+        "chapter 1 drew no figure in JupyterLab (is MPLBACKEND set for the kernel?)"
+    )
     dropdown = page.locator(f"{ACTIVE} .jupyter-widgets select").first
     dropdown.wait_for(timeout=30_000)
     output = page.locator(f"{ACTIVE} .widget-output").last

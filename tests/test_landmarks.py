@@ -14,14 +14,19 @@ def test_every_row_is_complete_and_cited_in_the_bibliography():
     keys = set(re.findall(r"@\w+\{([^,]+),", (ROOT / "references.bib").read_text()))
     assert list(table.columns) == COLUMNS and len(table) == table["model"].nunique()
     assert set(table["source"]) <= keys, set(table["source"]) - keys
-    assert (table["params"] > 0).all() and (table["active_params"] <= table["params"]).all()
+    assert (table["params"] > 0).all() and (
+        table["active_params"] <= table["params"]
+    ).all()
     assert table["year"].is_monotonic_increasing
 
 
 def test_dense_models_have_all_parameters_active_and_moe_fewer():
     table = landmark_models().set_index("model")
     assert table.loc["GPT-3", "active_params"] == table.loc["GPT-3", "params"]
-    assert table.loc["DeepSeek-V3", "active_params"] < table.loc["DeepSeek-V3", "params"] / 10
+    assert (
+        table.loc["DeepSeek-V3", "active_params"]
+        < table.loc["DeepSeek-V3", "params"] / 10
+    )
 
 
 def test_published_compute_agrees_with_six_n_d_within_ten_percent():

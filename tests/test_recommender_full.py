@@ -26,18 +26,40 @@ NOTEBOOK = ROOT / "chapters" / "07_3_recommender.ipynb"
 
 def test_the_quality_target_is_asserted_in_the_full_profile():
     """A guard for the test below: the target cell exists and asserts 0.912 on five folds."""
-    code = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    code = [
+        c.source
+        for c in nbformat.read(NOTEBOOK, as_version=4).cells
+        if c.cell_type == "code"
+    ]
     (target,) = [source for source in code if "TARGET_RMSE =" in source]
-    assert "TARGET_RMSE = 0.912" in target and "len(FOLDS) == 5" in target and "assert" in target
+    assert (
+        "TARGET_RMSE = 0.912" in target
+        and "len(FOLDS) == 5" in target
+        and "assert" in target
+    )
     assert any('["u1", "u2", "u3", "u4", "u5"]' in source for source in code)
 
 
 def test_recommender_notebook_passes_in_the_full_profile():
     env = {**os.environ, "COURSE_PROFILE": "full"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(NOTEBOOK), "--nbval-lax", "--nbval-current-env",
-         "-p", "no:cacheprovider", "-q", "-rf"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(NOTEBOOK),
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rf",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     failed = re.findall(r"^FAILED \S*::(Cell \d+)", result.stdout, re.MULTILINE)
     assert result.returncode == 0, (

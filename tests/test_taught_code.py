@@ -48,7 +48,10 @@ NOT_YET_SWITCHED: set[tuple[str, str]] = set()
 it. Whoever edits one replaces the copy by an import and removes its entry here."""
 
 OTHER_CODE_SAME_NAME = {
-    ("08_trends.ipynb", "augment"),  # shifts only, with its own generator: not 7.1's augment
+    (
+        "08_trends.ipynb",
+        "augment",
+    ),  # shifts only, with its own generator: not 7.1's augment
     ("09_tools.ipynb", "EpochTimer"),  # a Lightning callback, not 7.1's Keras one
     # the checked front end of the RAG project: it validates its input, loads the encoder
     # when none is given and calls helpers.encoders.embed for the pooling itself
@@ -71,7 +74,10 @@ def code_cells(notebook: Path):
 
 def parse_cell(source: str) -> ast.Module:
     """Parse a cell, leaving out IPython's magics and shell escapes (not Python)."""
-    kept = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    kept = [
+        "" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    ]
     return ast.parse("\n".join(kept))
 
 
@@ -89,7 +95,9 @@ def marked_definitions():
             match = MARKER.match(source.splitlines()[0]) if source.strip() else None
             if match:
                 for name, node in definitions(parse_cell(source)).items():
-                    found.append((notebook.name, index, cell_id, match.group(1), name, node))
+                    found.append(
+                        (notebook.name, index, cell_id, match.group(1), name, node)
+                    )
     return found
 
 
@@ -108,16 +116,22 @@ def test_every_marked_cell_defines_something():
             if source.strip() and MARKER.match(source.splitlines()[0]):
                 assert definitions(parse_cell(source)), (
                     f"{notebook.name}, cell {index} (id {cell_id}) carries the 'taught here' "
-                    "marker but defines no function or class")
+                    "marker but defines no function or class"
+                )
 
 
 @pytest.mark.parametrize(("module", "name"), sorted(TAUGHT))
 def test_taught_definition_is_marked_in_its_chapter(module, name):
-    where = [(nb, index) for nb, index, _, mod, n, _ in MARKED if (mod, n) == (module, name)]
-    assert where, (f"{name} must be taught in {TAUGHT[module, name]} in a cell that starts with "
-                   f"'# taught here; saved in {module}'")
+    where = [
+        (nb, index) for nb, index, _, mod, n, _ in MARKED if (mod, n) == (module, name)
+    ]
+    assert where, (
+        f"{name} must be taught in {TAUGHT[module, name]} in a cell that starts with "
+        f"'# taught here; saved in {module}'"
+    )
     assert [nb for nb, _ in where] == [TAUGHT[module, name]], (
-        f"{name} is taught in {where}; it must be taught once, in {TAUGHT[module, name]}")
+        f"{name} is taught in {where}; it must be taught once, in {TAUGHT[module, name]}"
+    )
 
 
 @pytest.mark.parametrize("marked", MARKED, ids=lambda m: f"{m[0]}:{m[4]}")
@@ -125,11 +139,19 @@ def test_notebook_and_helpers_hold_the_same_code(marked):
     notebook, index, cell_id, module, name, node = marked
     saved = package_definition(module, name)
     where = f"{notebook}, cell {index} (id {cell_id}): {name}"
-    assert saved is not None, f"{where} is marked as saved in {module}, which has no {name}"
+    assert saved is not None, (
+        f"{where} is marked as saved in {module}, which has no {name}"
+    )
     if ast.dump(node) != ast.dump(saved):
-        diff = "\n".join(difflib.unified_diff(
-            ast.unparse(saved).splitlines(), ast.unparse(node).splitlines(),
-            fromfile=f"{module}.{name}", tofile=f"{notebook} cell {index}", lineterm=""))
+        diff = "\n".join(
+            difflib.unified_diff(
+                ast.unparse(saved).splitlines(),
+                ast.unparse(node).splitlines(),
+                fromfile=f"{module}.{name}",
+                tofile=f"{notebook} cell {index}",
+                lineterm="",
+            )
+        )
         pytest.fail(f"{where} differs from {module}.{name} (change both):\n{diff}")
 
 
@@ -142,9 +164,13 @@ def python_files():
 def test_taught_definition_is_not_written_again(module, name):
     home = ROOT / (module.replace(".", "/") + ".py")
     allowed = NOT_YET_SWITCHED | OTHER_CODE_SAME_NAME
-    copies = [str(path.relative_to(ROOT)) for path in python_files()
-              if path != home and (str(path.relative_to(ROOT)), name) not in allowed
-              and name in definitions(ast.parse(path.read_text(encoding="utf-8")))]
+    copies = [
+        str(path.relative_to(ROOT))
+        for path in python_files()
+        if path != home
+        and (str(path.relative_to(ROOT)), name) not in allowed
+        and name in definitions(ast.parse(path.read_text(encoding="utf-8")))
+    ]
     for notebook in CHAPTERS:
         if (notebook.name, name) in allowed:
             continue
@@ -152,26 +178,41 @@ def test_taught_definition_is_not_written_again(module, name):
             first = source.splitlines()[0] if source.strip() else ""
             if not MARKER.match(first) and name in definitions(parse_cell(source)):
                 copies.append(f"{notebook.name}, cell {index}")
-    assert not copies, f"{name} is written again in {copies}: import it from {module} instead"
+    assert not copies, (
+        f"{name} is written again in {copies}: import it from {module} instead"
+    )
 
 
 def test_allow_lists_name_real_notebooks():
     names = {notebook.name for notebook in CHAPTERS}
     assert NOT_YET_SPLIT <= names, NOT_YET_SPLIT - names
     for where, name in NOT_YET_SWITCHED | OTHER_CODE_SAME_NAME:
-        assert (where in names or (ROOT / where).is_file()), f"{where} does not exist"
+        assert where in names or (ROOT / where).is_file(), f"{where} does not exist"
         assert name in {n for _, n in TAUGHT}, f"{name} is not a taught definition"
 
 
-@pytest.mark.parametrize("notebook", [
-    pytest.param(nb, marks=pytest.mark.xfail(nb.name in NOT_YET_SPLIT, strict=True,
-                                             reason="listed in NOT_YET_SPLIT"))
-    for nb in CHAPTERS], ids=lambda nb: nb.name)
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        pytest.param(
+            nb,
+            marks=pytest.mark.xfail(
+                nb.name in NOT_YET_SPLIT, strict=True, reason="listed in NOT_YET_SPLIT"
+            ),
+        )
+        for nb in CHAPTERS
+    ],
+    ids=lambda nb: nb.name,
+)
 def test_no_code_cell_is_longer_than_30_lines(notebook):
-    long = [f"cell {index} (id {cell_id}): {len(source.splitlines())} lines"
-            for index, cell_id, source in code_cells(notebook)
-            if len(source.splitlines()) > MAX_CELL_LINES]
-    assert not long, f"{notebook.name} has code cells over {MAX_CELL_LINES} lines: {long}"
+    long = [
+        f"cell {index} (id {cell_id}): {len(source.splitlines())} lines"
+        for index, cell_id, source in code_cells(notebook)
+        if len(source.splitlines()) > MAX_CELL_LINES
+    ]
+    assert not long, (
+        f"{notebook.name} has code cells over {MAX_CELL_LINES} lines: {long}"
+    )
 
 
 def test_the_checks_catch_a_difference():

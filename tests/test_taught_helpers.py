@@ -32,7 +32,11 @@ def test_improved_cnn_keeps_the_image_size_until_pooling(width, convs):
     assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
     convolutions = [m for m in model if isinstance(m, torch.nn.Conv2d)]
     assert len(convolutions) == 3 * convs
-    assert [c.out_channels for c in convolutions[::convs]] == [width, 2 * width, 4 * width]
+    assert [c.out_channels for c in convolutions[::convs]] == [
+        width,
+        2 * width,
+        4 * width,
+    ]
 
 
 def test_augment_is_the_identity_when_switched_off_and_random_otherwise():
@@ -76,7 +80,9 @@ def test_biased_mf_penalty_is_the_per_rating_l2():
 
 def test_to_numpy_accepts_tensors_that_need_grad_arrays_and_lists():
     t = torch.ones(2, 3, requires_grad=True) * 2
-    assert isinstance(to_numpy(t), np.ndarray) and to_numpy(t).tolist() == [[2.0] * 3] * 2
+    assert (
+        isinstance(to_numpy(t), np.ndarray) and to_numpy(t).tolist() == [[2.0] * 3] * 2
+    )
     a = np.arange(3)
     assert to_numpy(a) is a
     assert to_numpy([1, 2]).tolist() == [1, 2]
@@ -86,7 +92,9 @@ def test_mean_pool_ignores_padding():
     hidden = torch.tensor([[[1.0, 1.0], [3.0, 3.0], [100.0, 100.0]]])
     mask = torch.tensor([[1, 1, 0]])
     assert mean_pool(hidden, mask).tolist() == [[2.0, 2.0]]
-    assert torch.isfinite(mean_pool(hidden, torch.zeros(1, 3))).all()  # all padding: no NaN
+    assert torch.isfinite(
+        mean_pool(hidden, torch.zeros(1, 3))
+    ).all()  # all padding: no NaN
 
 
 class _Batch(dict):
@@ -100,9 +108,12 @@ class _Tokenizer:
     def __call__(self, texts, padding, truncation, max_length, return_tensors):
         ids = [[ord(c) for c in t][:max_length] for t in texts]
         width = max(len(i) for i in ids)
-        return _Batch(input_ids=torch.tensor([i + [0] * (width - len(i)) for i in ids]),
-                      attention_mask=torch.tensor([[1] * len(i) + [0] * (width - len(i))
-                                                   for i in ids]))
+        return _Batch(
+            input_ids=torch.tensor([i + [0] * (width - len(i)) for i in ids]),
+            attention_mask=torch.tensor(
+                [[1] * len(i) + [0] * (width - len(i)) for i in ids]
+            ),
+        )
 
 
 class _Encoder(torch.nn.Module):
@@ -125,7 +136,9 @@ def test_embed_returns_unit_vectors_in_the_input_order_whatever_the_batches():
     one_by_one = np.concatenate([embed([t], tokenizer, encoder) for t in texts])
     assert together.shape == (4, 4) and together.dtype == np.float32
     assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-6)
-    assert np.allclose(together, embed(texts, tokenizer, encoder, batch_size=2), atol=1e-6)
+    assert np.allclose(
+        together, embed(texts, tokenizer, encoder, batch_size=2), atol=1e-6
+    )
     assert np.allclose(together, one_by_one, atol=1e-6)  # padding changes nothing
     assert not encoder.training
 
@@ -141,12 +154,18 @@ def test_select_dim_chooses_the_lowest_validation_rmse():
     rng = np.random.default_rng(0)
     num_users, num_items = 30, 40
     users_f, items_f = rng.normal(size=(num_users, 2)), rng.normal(size=(num_items, 2))
-    pairs = [(u, i) for u in range(num_users) for i in range(num_items) if rng.random() < 0.5]
+    pairs = [
+        (u, i) for u in range(num_users) for i in range(num_items) if rng.random() < 0.5
+    ]
     frame = pd.DataFrame(pairs, columns=["user_id", "item_id"])
     truth = 3 + (users_f[frame["user_id"]] * items_f[frame["item_id"]]).sum(1)
     frame["rating"] = np.clip(truth + rng.normal(scale=0.1, size=len(frame)), 1, 5)
-    fit_part, val = frame.iloc[: len(frame) * 9 // 10], frame.iloc[len(frame) * 9 // 10:]
-    best, scores = bpmf.select_dim(fit_part, val, [1, 2], num_users, num_items,
-                                   num_samples=20, burn_in=5)
+    fit_part, val = (
+        frame.iloc[: len(frame) * 9 // 10],
+        frame.iloc[len(frame) * 9 // 10 :],
+    )
+    best, scores = bpmf.select_dim(
+        fit_part, val, [1, 2], num_users, num_items, num_samples=20, burn_in=5
+    )
     assert set(scores) == {1, 2} and best == min(scores, key=scores.get)
     assert all(np.isfinite(v) for v in scores.values())

@@ -42,9 +42,14 @@ def test_check_review_rejects_bad_limit():
 
 
 def test_classify_text_runs_every_model():
-    answer = classify_text("Great acting, weak plot.", {"a": always(0.9), "b": always(0.2)})
+    answer = classify_text(
+        "Great acting, weak plot.", {"a": always(0.9), "b": always(0.2)}
+    )
     assert answer.ok
-    assert [(p.model, p.label) for p in answer.predictions] == [("a", "positive"), ("b", "negative")]
+    assert [(p.model, p.label) for p in answer.predictions] == [
+        ("a", "positive"),
+        ("b", "negative"),
+    ]
     assert answer.predictions[1].confidence == pytest.approx(0.8)
     assert "P(positive) = 0.900" in str(answer)
 
@@ -59,7 +64,9 @@ def test_classify_text_answers_bad_input_without_raising(bad):
 
 def test_classify_text_cuts_very_long_input_before_the_models_see_it():
     seen = []
-    answer = classify_text("good " * 5000, {"m": lambda texts: seen.extend(texts) or [0.7]})
+    answer = classify_text(
+        "good " * 5000, {"m": lambda texts: seen.extend(texts) or [0.7]}
+    )
     assert answer.ok and len(seen[0]) <= text_models.MAX_CHARS
     assert any("only the first" in n for n in answer.notes)
 
@@ -68,7 +75,9 @@ def test_classify_text_reports_a_failing_model_and_keeps_the_others():
     def broken(texts):
         raise RuntimeError("boom")
 
-    answer = classify_text("fine", {"broken": broken, "ok": always(0.6), "bad p": always(1.7)})
+    answer = classify_text(
+        "fine", {"broken": broken, "ok": always(0.6), "bad p": always(1.7)}
+    )
     assert answer.ok
     assert "boom" in answer.predictions[0].error
     assert answer.predictions[1].label == "positive"
@@ -98,7 +107,9 @@ def test_hub_reachable_is_false_at_once_when_offline(monkeypatch):
 def test_hub_reachable_never_waits_longer_than_its_timeout(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
 
-    def hang(*args, **kwargs):  # a resolver that hangs, then gives up as a real one does
+    def hang(
+        *args, **kwargs
+    ):  # a resolver that hangs, then gives up as a real one does
         time.sleep(5)
         raise OSError("timed out")
 
@@ -114,7 +125,8 @@ def test_load_sentence_encoder_rejects_unknown_source():
 
 
 needs_encoder = pytest.mark.skipif(
-    importlib.util.find_spec("transformers") is None or text_models.package_model_dir() is None,
+    importlib.util.find_spec("transformers") is None
+    or text_models.package_model_dir() is None,
     reason=f"needs transformers and {text_models.PACKAGE}",
 )
 
@@ -135,7 +147,9 @@ def test_load_sentence_encoder_from_the_package_offline(monkeypatch, capsys):
 
 
 @needs_encoder
-def test_load_sentence_encoder_hub_only_fails_clearly_when_offline(monkeypatch, tmp_path):
+def test_load_sentence_encoder_hub_only_fails_clearly_when_offline(
+    monkeypatch, tmp_path
+):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))  # an empty cache
     monkeypatch.setattr(text_models, "hub_reachable", lambda *a, **k: False)
@@ -146,11 +160,17 @@ def test_load_sentence_encoder_hub_only_fails_clearly_when_offline(monkeypatch, 
 # --- odd inputs: refused with a sentence, never classified as if they were a review -------------
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("\u200b\u200b", "no visible character"),  # zero-width spaces: was "classified"
-    ("\x00\x07", "no visible character"),
-    ("good \ud800 film", "not valid Unicode at position 5"),  # a lone surrogate breaks tokenisers
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("\u200b\u200b", "no visible character"),  # zero-width spaces: was "classified"
+        ("\x00\x07", "no visible character"),
+        (
+            "good \ud800 film",
+            "not valid Unicode at position 5",
+        ),  # a lone surrogate breaks tokenisers
+    ],
+)
 def test_invisible_or_broken_text_is_not_a_review(text, message):
     with pytest.raises(text_models.InvalidReview, match=message):
         text_models.check_review(text)
@@ -163,11 +183,14 @@ def test_emoji_and_chinese_reviews_are_visible_text():
     assert text_models.check_review(" 很好看 ")[0] == "很好看"
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"predictors": [lambda texts: [0.9]]}, TypeError, "dict of name → function"),
-    ({"predictors": {"m": 0.9}}, TypeError, "'m' maps to a float"),
-    ({"classes": "ab"}, ValueError, "pair of labels"),  # was labels 'a' and 'b'
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"predictors": [lambda texts: [0.9]]}, TypeError, "dict of name → function"),
+        ({"predictors": {"m": 0.9}}, TypeError, "'m' maps to a float"),
+        ({"classes": "ab"}, ValueError, "pair of labels"),  # was labels 'a' and 'b'
+    ],
+)
 def test_classify_text_names_a_bad_setup(kwargs, error, message):
     args = {"predictors": {"m": lambda texts: [0.9]}, **kwargs}
     with pytest.raises(error, match=message):
@@ -178,6 +201,8 @@ def test_a_tokeniser_that_fails_becomes_a_note_not_a_traceback():
     def broken(text):
         raise UnicodeError("cannot encode")
 
-    answer = text_models.classify_text("a fine film", {"m": lambda texts: [0.9]}, tokenize=broken)
+    answer = text_models.classify_text(
+        "a fine film", {"m": lambda texts: [0.9]}, tokenize=broken
+    )
     assert answer.ok and answer.predictions[0].label == "positive"
     assert any("tokeniser failed" in note for note in answer.notes)

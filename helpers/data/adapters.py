@@ -11,12 +11,25 @@ import numpy as np
 
 def _as_float_images(x: np.ndarray, scale: bool) -> np.ndarray:
     if scale and x.dtype == np.uint8:
-        return (x.astype(np.float32) / 255.0)[:, None, :, :] if x.ndim == 3 else x.astype(np.float32) / 255.0
+        return (
+            (x.astype(np.float32) / 255.0)[:, None, :, :]
+            if x.ndim == 3
+            else x.astype(np.float32) / 255.0
+        )
     return x
 
 
-def to_torch_loader(x, y, *, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
-                    scale: bool = True, num_workers: int = 0, drop_last: bool = False):
+def to_torch_loader(
+    x,
+    y,
+    *,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+    scale: bool = True,
+    num_workers: int = 0,
+    drop_last: bool = False,
+):
     """Wrap arrays in a ``torch.utils.data.DataLoader`` of ``(x, y)`` batches.
 
     Parameters
@@ -44,16 +57,35 @@ def to_torch_loader(x, y, *, batch_size: int = 64, shuffle: bool = False, seed: 
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}")
     if x.dtype == object:
-        raise TypeError("x holds Python objects (text?): encode it first, e.g. with helpers.data.encode_texts")
+        raise TypeError(
+            "x holds Python objects (text?): encode it first, e.g. with helpers.data.encode_texts"
+        )
     x = _as_float_images(x, scale)
-    tensors = [torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(y))]
+    tensors = [
+        torch.from_numpy(np.ascontiguousarray(x)),
+        torch.from_numpy(np.ascontiguousarray(y)),
+    ]
     generator = torch.Generator().manual_seed(seed) if shuffle else None
-    return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle,
-                      generator=generator, num_workers=num_workers, drop_last=drop_last)
+    return DataLoader(
+        TensorDataset(*tensors),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=generator,
+        num_workers=num_workers,
+        drop_last=drop_last,
+    )
 
 
-def to_tf_dataset(x, y, *, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
-                  scale: bool = True, channels_last: bool = True):
+def to_tf_dataset(
+    x,
+    y,
+    *,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+    scale: bool = True,
+    channels_last: bool = True,
+):
     """Wrap arrays in a batched ``tf.data.Dataset`` of ``(x, y)``.
 
     uint8 images become float32 (n, 28, 28, 1) in [0, 1] when ``scale``

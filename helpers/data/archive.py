@@ -56,8 +56,10 @@ def total_cap(archive_bytes: int) -> int:
 
 
 def _bomb(label: str, what: str) -> ArchiveError:
-    return ArchiveError(f"{label}: {what}; refusing it (a damaged archive or a decompression bomb). "
-                        "Nothing was kept.")
+    return ArchiveError(
+        f"{label}: {what}; refusing it (a damaged archive or a decompression bomb). "
+        "Nothing was kept."
+    )
 
 
 def read_capped(handle, cap: int, label: str, name: str, sink=None) -> bytes | int:
@@ -83,23 +85,39 @@ def check_member_name(name: str, archive: str = "archive") -> PurePosixPath:
     if not name or "\x00" in name:
         raise UnsafeArchiveError(f"{archive}: empty or invalid member name {name!r}")
     path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        raise UnsafeArchiveError(f"{archive}: member {name!r} has an absolute path; refusing it")
+    if (
+        path.is_absolute()
+        or name.startswith(("/", "\\"))
+        or (len(name) > 1 and name[1] == ":")
+    ):
+        raise UnsafeArchiveError(
+            f"{archive}: member {name!r} has an absolute path; refusing it"
+        )
     if any(part == ".." for part in path.parts):
-        raise UnsafeArchiveError(f"{archive}: member {name!r} would leave the target folder; refusing it")
+        raise UnsafeArchiveError(
+            f"{archive}: member {name!r} would leave the target folder; refusing it"
+        )
     return path
 
 
-def _tar_members(tar: tarfile.TarFile, label: str, max_member: int, max_total: int
-                 ) -> Iterator[tarfile.TarInfo]:
+def _tar_members(
+    tar: tarfile.TarFile, label: str, max_member: int, max_total: int
+) -> Iterator[tarfile.TarInfo]:
     for info in tar:
         check_member_name(info.name, label)
         if info.issym() or info.islnk():
-            raise UnsafeArchiveError(f"{label}: member {info.name!r} is a link; refusing it")
+            raise UnsafeArchiveError(
+                f"{label}: member {info.name!r} is a link; refusing it"
+            )
         if info.isdev() or info.isfifo() or not (info.isfile() or info.isdir()):
-            raise UnsafeArchiveError(f"{label}: member {info.name!r} is not a regular file; refusing it")
+            raise UnsafeArchiveError(
+                f"{label}: member {info.name!r} is not a regular file; refusing it"
+            )
         if info.size < 0 or info.size > max_member:
-            raise _bomb(label, f"member {info.name!r} declares {info.size:,} bytes (at most {max_member:,} allowed)")
+            raise _bomb(
+                label,
+                f"member {info.name!r} declares {info.size:,} bytes (at most {max_member:,} allowed)",
+            )
         # offset_data: where this member starts in the decompressed stream, headers and
         # skipped members included, so the total is bounded before anything is read
         if info.offset_data + info.size > max_total:
@@ -122,8 +140,13 @@ def _size_of(source: Path | bytes) -> int:
     return len(source) if isinstance(source, bytes) else Path(source).stat().st_size
 
 
-def iter_tar_entries(source: Path | bytes, label: str | None = None, *, max_member: int = MAX_MEMBER,
-                     max_total: int | None = None) -> Iterator[tuple[tarfile.TarInfo, Callable]]:
+def iter_tar_entries(
+    source: Path | bytes,
+    label: str | None = None,
+    *,
+    max_member: int = MAX_MEMBER,
+    max_total: int | None = None,
+) -> Iterator[tuple[tarfile.TarInfo, Callable]]:
     """Yield ``(info, open)`` for each regular file of a tar archive, every member checked first.
 
     ``open()`` gives a binary handle on the member's content (read it with
@@ -136,14 +159,24 @@ def iter_tar_entries(source: Path | bytes, label: str | None = None, *, max_memb
         with tar:
             for info in _tar_members(tar, label, max_member, max_total):
                 if info.isfile():
-                    yield info, (lambda info=info: tar.extractfile(info) or io.BytesIO())
+                    yield (
+                        info,
+                        (lambda info=info: tar.extractfile(info) or io.BytesIO()),
+                    )
     except (tarfile.TarError, EOFError, OSError, zlib_error()) as error:
-        raise ArchiveError(f"{label}: truncated or corrupted tar archive ({error})") from error
+        raise ArchiveError(
+            f"{label}: truncated or corrupted tar archive ({error})"
+        ) from error
 
 
-def iter_tar_files(source: Path | bytes, label: str | None = None, *, max_member: int = MAX_MEMBER,
-                   max_total: int | None = None,
-                   select: Callable[[str], bool] | None = None) -> Iterator[tuple[str, bytes]]:
+def iter_tar_files(
+    source: Path | bytes,
+    label: str | None = None,
+    *,
+    max_member: int = MAX_MEMBER,
+    max_total: int | None = None,
+    select: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[str, bytes]]:
     """Yield ``(name, content)`` for each regular file in a tar archive, checking every member.
 
     Streams through the archive once; raises on the first unsafe member, on a
@@ -152,13 +185,17 @@ def iter_tar_files(source: Path | bytes, label: str | None = None, *, max_member
     a member without reading it.
     """
     label = label or (str(source) if not isinstance(source, bytes) else "archive")
-    for info, open_member in iter_tar_entries(source, label, max_member=max_member, max_total=max_total):
+    for info, open_member in iter_tar_entries(
+        source, label, max_member=max_member, max_total=max_total
+    ):
         if select is not None and not select(info.name):
             continue
         try:
             content = read_capped(open_member(), max_member, label, info.name)
         except (tarfile.TarError, EOFError, OSError, zlib_error()) as error:
-            raise ArchiveError(f"{label}: truncated or corrupted tar archive ({error})") from error
+            raise ArchiveError(
+                f"{label}: truncated or corrupted tar archive ({error})"
+            ) from error
         yield info.name, content
 
 
@@ -175,18 +212,32 @@ def _zip_check(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
         mode = info.external_attr >> 16
         kind = stat.S_IFMT(mode)  # 0 when the zip records no Unix file type
         if kind and stat.S_ISLNK(mode):
-            raise UnsafeArchiveError(f"{label}: member {info.filename!r} is a symbolic link; refusing it")
+            raise UnsafeArchiveError(
+                f"{label}: member {info.filename!r} is a symbolic link; refusing it"
+            )
         if kind and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise UnsafeArchiveError(f"{label}: member {info.filename!r} is not a regular file; refusing it")
+            raise UnsafeArchiveError(
+                f"{label}: member {info.filename!r} is not a regular file; refusing it"
+            )
     total = sum(info.file_size for info in infos)
     archive_size = zf.fp.seek(0, os.SEEK_END) if zf.fp is not None else 0
     if total > total_cap(archive_size):
-        raise _bomb(label, f"its members unpack to {total:,} bytes, more than {total_cap(archive_size):,}")
+        raise _bomb(
+            label,
+            f"its members unpack to {total:,} bytes, more than {total_cap(archive_size):,}",
+        )
     for info in infos:
         if info.file_size > MAX_MEMBER:
-            raise _bomb(label, f"member {info.filename!r} declares {info.file_size:,} bytes")
-        if info.file_size > SMALL_MEMBER and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _bomb(label, f"member {info.filename!r} is compressed {info.file_size // max(info.compress_size, 1):,} to 1")
+            raise _bomb(
+                label, f"member {info.filename!r} declares {info.file_size:,} bytes"
+            )
+        if info.file_size > SMALL_MEMBER and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise _bomb(
+                label,
+                f"member {info.filename!r} is compressed {info.file_size // max(info.compress_size, 1):,} to 1",
+            )
     return infos
 
 
@@ -207,7 +258,9 @@ def open_zip(path: Path, label: str | None = None) -> zipfile.ZipFile:
     return zf
 
 
-def read_zip_members(path: Path, names: list[str], label: str | None = None) -> dict[str, bytes]:
+def read_zip_members(
+    path: Path, names: list[str], label: str | None = None
+) -> dict[str, bytes]:
     """Read the named members of a zip (after checking all of them); missing names raise."""
     label = label or str(path)
     with open_zip(path, label) as zf:
@@ -226,8 +279,9 @@ def read_zip_members(path: Path, names: list[str], label: str | None = None) -> 
             raise ArchiveError(f"{label}: corrupted zip archive ({error})") from error
 
 
-def iter_entries(path: Path, label: str | None = None, *, max_member: int = MAX_MEMBER
-                 ) -> Iterator[tuple[str, int, Callable]]:
+def iter_entries(
+    path: Path, label: str | None = None, *, max_member: int = MAX_MEMBER
+) -> Iterator[tuple[str, int, Callable]]:
     """Yield ``(name, declared size, open)`` for each regular file of a zip, tar or ``.deb``.
 
     Every member is checked (names, types, sizes, ratio) before anything is
@@ -237,14 +291,19 @@ def iter_entries(path: Path, label: str | None = None, *, max_member: int = MAX_
     label = label or path.name
     if path.name.endswith(".deb"):
         data = deb_data_tar(path)
-        for info, open_member in iter_tar_entries(data, label, max_member=max_member,
-                                                  max_total=total_cap(path.stat().st_size)):
+        for info, open_member in iter_tar_entries(
+            data, label, max_member=max_member, max_total=total_cap(path.stat().st_size)
+        ):
             yield info.name, info.size, open_member
     elif zipfile.is_zipfile(path):
         with open_zip(path, label) as zf:
             for info in zf.infolist():
                 if not info.is_dir():
-                    yield info.filename, info.file_size, (lambda info=info: zf.open(info))
+                    yield (
+                        info.filename,
+                        info.file_size,
+                        (lambda info=info: zf.open(info)),
+                    )
     else:
         for info, open_member in iter_tar_entries(path, label, max_member=max_member):
             yield info.name, info.size, open_member
@@ -254,8 +313,9 @@ def _normal(name: str) -> str:
     return name[2:] if name.startswith("./") else name
 
 
-def copy_members(path: Path, wanted: dict[str, tuple[Path, int | None]], label: str | None = None
-                 ) -> dict[str, tuple[Path, str]]:
+def copy_members(
+    path: Path, wanted: dict[str, tuple[Path, int | None]], label: str | None = None
+) -> dict[str, tuple[Path, str]]:
     """Stream the ``wanted`` members of an archive to ``.part`` files beside their destinations.
 
     Parameters
@@ -281,23 +341,36 @@ def copy_members(path: Path, wanted: dict[str, tuple[Path, int | None]], label: 
             dest, size = wanted[name]
             cap = MAX_MEMBER if size is None else size
             if declared > cap:
-                raise _bomb(label, f"member {name!r} declares {declared:,} bytes, the pin says {cap:,}")
+                raise _bomb(
+                    label,
+                    f"member {name!r} declares {declared:,} bytes, the pin says {cap:,}",
+                )
             fd, tmp = new_part(dest)
             done[name] = (tmp, "")
             digest = hashlib.sha256()
             with os.fdopen(fd, "wb") as out, open_member() as handle:
+
                 def sink(chunk, out=out, digest=digest):
                     out.write(chunk)
                     digest.update(chunk)
+
                 read_capped(handle, cap, label, name, sink=sink)
             done[name] = (tmp, digest.hexdigest())
         return done
     except (zipfile.BadZipFile, EOFError, zlib_error(), tarfile.TarError) as error:
         _remove(done)
-        raise ArchiveError(f"{label}: truncated or corrupted archive ({error})") from error
+        raise ArchiveError(
+            f"{label}: truncated or corrupted archive ({error})"
+        ) from error
     except OSError as error:
         _remove(done)
-        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS):
+        if error.errno in (
+            errno.ENOSPC,
+            errno.EDQUOT,
+            errno.EACCES,
+            errno.EPERM,
+            errno.EROFS,
+        ):
             raise write_error(error, next(iter(wanted.values()))[0]) from error
         raise ArchiveError(f"{label}: cannot read the archive ({error})") from error
     except BaseException:
@@ -332,8 +405,13 @@ def extract(
     archive, target = Path(archive), Path(target)
     select = select or (lambda name: name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".partial",
-                                    dir=target.parent))
+    staging = Path(
+        tempfile.mkdtemp(
+            prefix=f".{target.name}.{os.getpid()}-",
+            suffix=".partial",
+            dir=target.parent,
+        )
+    )
     written: list[Path] = []
     try:
         for name, _, open_member in iter_entries(archive, str(archive)):
@@ -343,13 +421,24 @@ def extract(
             rel = check_member_name(relative, str(archive))
             out = staging.joinpath(*rel.parts)
             if staging.resolve() not in out.resolve().parents:
-                raise UnsafeArchiveError(f"{archive}: member {name!r} would leave the target folder")
+                raise UnsafeArchiveError(
+                    f"{archive}: member {name!r} would leave the target folder"
+                )
             out.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with open(out, "wb") as handle, open_member() as source:
-                    read_capped(source, MAX_MEMBER, str(archive), name, sink=handle.write)
-            except (zipfile.BadZipFile, EOFError, zlib_error(), tarfile.TarError) as error:
-                raise ArchiveError(f"{archive}: corrupted member {name!r} ({error})") from error
+                    read_capped(
+                        source, MAX_MEMBER, str(archive), name, sink=handle.write
+                    )
+            except (
+                zipfile.BadZipFile,
+                EOFError,
+                zlib_error(),
+                tarfile.TarError,
+            ) as error:
+                raise ArchiveError(
+                    f"{archive}: corrupted member {name!r} ({error})"
+                ) from error
             written.append(target.joinpath(*rel.parts))
         if target.exists():
             shutil.rmtree(target)
@@ -380,11 +469,15 @@ def deb_data_tar(path: Path) -> bytes:
             name = header[:16].decode("ascii", "replace").strip().rstrip("/")
             field = header[48:58].decode("ascii", "replace").strip()
             if not field.isdigit() or header[58:60] != b"`\n":
-                raise ArchiveError(f"{path}: corrupted ar header for member {name!r} (size {field!r})")
+                raise ArchiveError(
+                    f"{path}: corrupted ar header for member {name!r} (size {field!r})"
+                )
             size = int(field)
             start = offset + 60
             if start + size > total:
-                raise ArchiveError(f"{path}: truncated Debian package (member {name!r} declares {size:,} bytes)")
+                raise ArchiveError(
+                    f"{path}: truncated Debian package (member {name!r} declares {size:,} bytes)"
+                )
             if name.startswith("data.tar"):
                 return handle.read(size)
             offset = start + size + (size % 2)

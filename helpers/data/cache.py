@@ -60,14 +60,18 @@ def cache_dir(create: bool = True) -> Path:
             path = Path(base) / APP_NAME
     origin = f"{ENV_VARIABLE}={value}" if value else "the default data cache"
     if path.exists() and not path.is_dir():
-        raise CacheAccessError(f"{origin}: {path} is a file, not a folder. Point {ENV_VARIABLE} at a "
-                               f"folder: `export {ENV_VARIABLE}=/a/folder/you/can/write`.")
+        raise CacheAccessError(
+            f"{origin}: {path} is a file, not a folder. Point {ENV_VARIABLE} at a "
+            f"folder: `export {ENV_VARIABLE}=/a/folder/you/can/write`."
+        )
     if create and not path.is_dir():
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise CacheAccessError(f"{origin}: cannot create the folder {path} ({error.strerror or error}). "
-                                   f"Create it yourself, {CHOOSE_ANOTHER}.") from error
+            raise CacheAccessError(
+                f"{origin}: cannot create the folder {path} ({error.strerror or error}). "
+                f"Create it yourself, {CHOOSE_ANOTHER}."
+            ) from error
     return path
 
 
@@ -92,7 +96,9 @@ def ensure_folder(folder: Path) -> Path:
 def new_part(dest: Path) -> tuple[int, Path]:
     """Open a fresh ``.part`` file beside ``dest`` (its name carries this process id)."""
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}-", suffix=".part", dir=dest.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{dest.name}.{os.getpid()}-", suffix=".part", dir=dest.parent
+        )
     except OSError as error:
         raise write_error(error, dest) from error
     return fd, Path(name)
@@ -137,7 +143,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def _owner_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if os.name == "nt":  # os.kill would terminate the process there: rely on the age alone
+    if (
+        os.name == "nt"
+    ):  # os.kill would terminate the process there: rely on the age alone
         return True
     try:
         os.kill(pid, 0)
@@ -208,11 +216,15 @@ def save_parsed(key: str, arrays: dict, meta: dict, root: Path | None = None) ->
         if value.dtype.kind in "OU":
             encoded = [str(s).encode("utf-8") for s in value.tolist()]
             payload[f"{name}__blob"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-            payload[f"{name}__offsets"] = np.cumsum([0] + [len(e) for e in encoded], dtype=np.int64)
+            payload[f"{name}__offsets"] = np.cumsum(
+                [0] + [len(e) for e in encoded], dtype=np.int64
+            )
         else:
             payload[name] = value
     meta = dict(meta, _format=PARSED_FORMAT)
-    payload["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    payload["__meta__"] = np.frombuffer(
+        json.dumps(meta).encode("utf-8"), dtype=np.uint8
+    )
     buffer = io.BytesIO()
     np.savez(buffer, **payload)
     path = parsed_path(key, root)
@@ -224,8 +236,9 @@ class IncompleteCacheError(DataError):
     """The parsed cache file is readable but lacks arrays the loader needs; it is rebuilt."""
 
 
-def load_parsed(key: str, root: Path | None = None,
-                required: tuple[str, ...] = ()) -> tuple[dict, dict] | None:
+def load_parsed(
+    key: str, root: Path | None = None, required: tuple[str, ...] = ()
+) -> tuple[dict, dict] | None:
     """Return ``(arrays, meta)`` from the parsed cache, or None if absent, stale or corrupted.
 
     Only a *corrupted* file (truncated, not an ``.npz``) is removed so the next
@@ -258,10 +271,14 @@ def load_parsed(key: str, root: Path | None = None,
             if meta.get("_format") != PARSED_FORMAT:
                 return None
             names = set(archive.files)
-            present = {n[: -len("__blob")] if n.endswith("__blob") else n for n in names}
+            present = {
+                n[: -len("__blob")] if n.endswith("__blob") else n for n in names
+            }
             missing = [n for n in required if n not in present]
             if missing:
-                raise IncompleteCacheError(f"{path} lacks {', '.join(missing)}; rebuilt from the sources")
+                raise IncompleteCacheError(
+                    f"{path} lacks {', '.join(missing)}; rebuilt from the sources"
+                )
             arrays = {}
             for name in archive.files:
                 if name == "__meta__" or name.endswith("__offsets"):
@@ -271,7 +288,10 @@ def load_parsed(key: str, root: Path | None = None,
                     blob = archive[name].tobytes()
                     offsets = archive[f"{base}__offsets"]
                     arrays[base] = np.array(
-                        [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:], strict=True)],
+                        [
+                            blob[a:b].decode("utf-8")
+                            for a, b in zip(offsets[:-1], offsets[1:], strict=True)
+                        ],
                         dtype=object,
                     )
                 else:
@@ -288,10 +308,14 @@ def load_parsed(key: str, root: Path | None = None,
         ) from error
     except OSError as error:
         if error.errno in (errno.EIO, errno.EACCES, errno.EPERM):
-            raise CacheAccessError(f"cannot read the parsed cache {path} ({error.strerror}); it is kept, "
-                                   "and the data are read from the sources instead.") from error
+            raise CacheAccessError(
+                f"cannot read the parsed cache {path} ({error.strerror}); it is kept, "
+                "and the data are read from the sources instead."
+            ) from error
         return _forget(path)
-    except Exception:  # truncated or corrupted: forget it, it is rebuilt from the sources
+    except (
+        Exception
+    ):  # truncated or corrupted: forget it, it is rebuilt from the sources
         return _forget(path)
 
 

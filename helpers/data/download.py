@@ -31,8 +31,17 @@ from .errors import (  # re-exported: helpers.data.download was their home first
     write_error,
 )
 
-__all__ = ["CacheAccessError", "ChecksumError", "DataError", "DiskFullError", "DownloadError",
-           "InsecureURLError", "PinMissingError", "check_url", "fetch"]
+__all__ = [
+    "CacheAccessError",
+    "ChecksumError",
+    "DataError",
+    "DiskFullError",
+    "DownloadError",
+    "InsecureURLError",
+    "PinMissingError",
+    "check_url",
+    "fetch",
+]
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 """Hosts that may be reached over plain http: only the tests' local server."""
@@ -43,7 +52,11 @@ DEFAULT_DEADLINE = 1800.0
 """Seconds one :func:`fetch` may take in all (every mirror and retry) when the size is unknown."""
 BACKOFF = 1.0
 """Seconds before the first retry of a URL (doubling each time) when ``fetch`` is not told."""
-_CACHE_SIDE = (errno.ENOSPC, errno.EACCES, errno.EROFS)  # the cache's disk, not the network: not retried
+_CACHE_SIDE = (
+    errno.ENOSPC,
+    errno.EACCES,
+    errno.EROFS,
+)  # the cache's disk, not the network: not retried
 MIN_RATE = 50_000
 """Bytes per second below which a download of known size is abandoned (see :func:`deadline_for`)."""
 
@@ -80,8 +93,10 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         try:
             check_url(newurl)
         except InsecureURLError as error:
-            raise InsecureURLError(f"{req.full_url} redirects to {newurl!r}, which is not https; "
-                                   "the redirect was not followed.") from error
+            raise InsecureURLError(
+                f"{req.full_url} redirects to {newurl!r}, which is not https; "
+                "the redirect was not followed."
+            ) from error
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -98,17 +113,31 @@ def _retryable(error: BaseException) -> bool:
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
     if isinstance(error, DownloadError):
-        return not isinstance(error, _NotRetried)  # a truncated or empty transfer may pass
+        return not isinstance(
+            error, _NotRetried
+        )  # a truncated or empty transfer may pass
     reason = getattr(error, "reason", error)
     if isinstance(reason, socket.gaierror | ConnectionRefusedError):
         return False
-    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+    if isinstance(reason, OSError) and reason.errno in (
+        errno.ENETUNREACH,
+        errno.EHOSTUNREACH,
+    ):
         return False
     return isinstance(error, OSError | http.client.HTTPException)
 
 
-def _stream(url: str, handle, digest, *, timeout: float, progress: bool, label: str,
-            size: int | None = None, stop_at: float | None = None) -> int:
+def _stream(
+    url: str,
+    handle,
+    digest,
+    *,
+    timeout: float,
+    progress: bool,
+    label: str,
+    size: int | None = None,
+    stop_at: float | None = None,
+) -> int:
     """Copy ``url`` into ``handle``; return the byte count.
 
     Stops with :class:`DownloadError` when the server announces or sends more
@@ -119,26 +148,39 @@ def _stream(url: str, handle, digest, *, timeout: float, progress: bool, label: 
     with _OPENER.open(request, timeout=timeout) as response:
         final = response.geturl()
         if final != url:
-            check_url(final)  # second line of defence; the redirect handler checked first
+            check_url(
+                final
+            )  # second line of defence; the redirect handler checked first
         length = response.headers.get("Content-Length")
         announced = int(length) if length and length.isdigit() else None
         if size is not None and announced is not None and announced > size:
-            raise _NotRetried(f"{url}: the server announces {announced:,} bytes, more than the "
-                                f"pinned {size:,}; nothing was read")
+            raise _NotRetried(
+                f"{url}: the server announces {announced:,} bytes, more than the "
+                f"pinned {size:,}; nothing was read"
+            )
         expected = announced if announced is not None else size
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=expected, unit="B", unit_scale=True, unit_divisor=1024,
-                       desc=label, leave=False, mininterval=0.5)
+            bar = tqdm(
+                total=expected,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=label,
+                leave=False,
+                mininterval=0.5,
+            )
         received = 0
         try:
             while block := response.read1(CHUNK):
                 received += len(block)
                 if size is not None and received > size:
-                    raise _NotRetried(f"{url}: the server sent more than the pinned {size:,} bytes; "
-                                        "the transfer was stopped there")
+                    raise _NotRetried(
+                        f"{url}: the server sent more than the pinned {size:,} bytes; "
+                        "the transfer was stopped there"
+                    )
                 try:
                     handle.write(block)
                 except OSError as error:
@@ -147,13 +189,17 @@ def _stream(url: str, handle, digest, *, timeout: float, progress: bool, label: 
                 if bar is not None:
                     bar.update(len(block))
                 if stop_at is not None and time.monotonic() > stop_at:
-                    raise _NotRetried(f"{url}: too slow, stopped at the overall deadline after "
-                                        f"{received:,} of {expected or '?'} bytes")
+                    raise _NotRetried(
+                        f"{url}: too slow, stopped at the overall deadline after "
+                        f"{received:,} of {expected or '?'} bytes"
+                    )
         finally:
             if bar is not None:
                 bar.close()
     if expected is not None and received != expected:
-        raise DownloadError(f"{url}: truncated transfer ({received} of {expected} bytes)")
+        raise DownloadError(
+            f"{url}: truncated transfer ({received} of {expected} bytes)"
+        )
     if received == 0:
         raise DownloadError(f"{url}: the server sent an empty file")
     return received
@@ -232,8 +278,10 @@ def fetch(
         if dest.is_file() and sha256_file(dest) == sha256:
             return dest
     except PermissionError as error:
-        raise CacheAccessError(f"cannot read {dest}: permission denied. Make it readable "
-                               f"(`chmod a+r {dest}`) or choose another cache folder.") from error
+        raise CacheAccessError(
+            f"cannot read {dest}: permission denied. Make it readable "
+            f"(`chmod a+r {dest}`) or choose another cache folder."
+        ) from error
     ensure_folder(dest.parent)
     clean_stale_parts(dest.parent)
     _check_space(dest, size)
@@ -250,13 +298,23 @@ def fetch(
             try:
                 digest = hashlib.sha256()
                 with os.fdopen(fd, "wb") as handle:
-                    _stream(url, handle, digest, timeout=timeout, progress=progress, label=dest.name,
-                            size=size, stop_at=stop_at)
+                    _stream(
+                        url,
+                        handle,
+                        digest,
+                        timeout=timeout,
+                        progress=progress,
+                        label=dest.name,
+                        size=size,
+                        stop_at=stop_at,
+                    )
                 actual = digest.hexdigest()
                 if actual != sha256:
                     tmp.unlink(missing_ok=True)
                     mismatch = True
-                    errors.append(f"{url}: SHA-256 mismatch (expected {sha256[:12]}…, got {actual[:12]}…)")
+                    errors.append(
+                        f"{url}: SHA-256 mismatch (expected {sha256[:12]}…, got {actual[:12]}…)"
+                    )
                     break  # a bad copy: try the next mirror, never this one again
                 return publish(tmp, dest, size)
             except _WriteFailed as failure:
@@ -266,15 +324,28 @@ def fetch(
                 tmp.unlink(missing_ok=True)
                 errors.append(str(error))
                 break
-            except (urllib.error.URLError, OSError, http.client.HTTPException, DownloadError,
-                    ValueError) as error:
+            except (
+                urllib.error.URLError,
+                OSError,
+                http.client.HTTPException,
+                DownloadError,
+                ValueError,
+            ) as error:
                 tmp.unlink(missing_ok=True)
-                if isinstance(error, OSError) and not isinstance(error, urllib.error.URLError) \
-                        and error.errno in _CACHE_SIDE:
+                if (
+                    isinstance(error, OSError)
+                    and not isinstance(error, urllib.error.URLError)
+                    and error.errno in _CACHE_SIDE
+                ):
                     raise write_error(error, dest, size) from error
                 errors.append(f"{url} (attempt {attempt}): {_reason(error)}")
                 if _retryable(error) and attempt < retries:
-                    time.sleep(min(backoff * 2 ** (attempt - 1), max(0.0, stop_at - time.monotonic())))
+                    time.sleep(
+                        min(
+                            backoff * 2 ** (attempt - 1),
+                            max(0.0, stop_at - time.monotonic()),
+                        )
+                    )
                     continue
                 break
             except BaseException:

@@ -13,7 +13,9 @@ import os
 import shutil
 from pathlib import Path
 
-CHOOSE_ANOTHER = "or choose another cache folder: `export COURSE_DATA=/a/folder/you/can/write`"
+CHOOSE_ANOTHER = (
+    "or choose another cache folder: `export COURSE_DATA=/a/folder/you/can/write`"
+)
 
 
 class DataError(RuntimeError):
@@ -69,20 +71,30 @@ def write_error(error: OSError, path: Path, needed: int | None = None) -> DataEr
     folder = path if path.is_dir() else path.parent
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         free = _free_bytes(folder)
-        need = f"{path.name} needs {_mb(needed)}" if needed else f"writing {path.name} failed"
+        need = (
+            f"{path.name} needs {_mb(needed)}"
+            if needed
+            else f"writing {path.name} failed"
+        )
         have = f", {_mb(free)} free" if free is not None else ""
         return DiskFullError(
             f"the disk holding {folder} is full: {need}{have}. Nothing was left half-written and "
             f"the files already in the cache are kept. Free some space, {CHOOSE_ANOTHER}, and run "
             "the same command again."
         )
-    if isinstance(error, PermissionError) or error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if isinstance(error, PermissionError) or error.errno in (
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+    ):
         return CacheAccessError(
             f"cannot write {path}: permission denied ({error.strerror or error}). Make {folder} "
             f"writable (`chmod u+w {folder}`), {CHOOSE_ANOTHER}."
         )
-    return DataError(f"cannot write {path}: {error.strerror or error}. Check the folder {folder}, "
-                     f"{CHOOSE_ANOTHER}.")
+    return DataError(
+        f"cannot write {path}: {error.strerror or error}. Check the folder {folder}, "
+        f"{CHOOSE_ANOTHER}."
+    )
 
 
 def umask_mode(mode: int = 0o666) -> int:

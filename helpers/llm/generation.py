@@ -30,18 +30,25 @@ class InvalidPrompt(ValueError):
 def check_prompt(prompt) -> str:
     """Return the prompt stripped of surrounding white space, or raise :class:`InvalidPrompt`."""
     if not isinstance(prompt, str):
-        raise InvalidPrompt(f"the prompt must be text (a string), got {type(prompt).__name__}")
+        raise InvalidPrompt(
+            f"the prompt must be text (a string), got {type(prompt).__name__}"
+        )
     prompt = prompt.strip()
     if not prompt:
-        raise InvalidPrompt("the prompt is empty: type a question or the start of a text")
+        raise InvalidPrompt(
+            "the prompt is empty: type a question or the start of a text"
+        )
     if all(unicodedata.category(c) in ("Cc", "Cf") or c.isspace() for c in prompt):
-        raise InvalidPrompt("the prompt has no visible character (only control or zero-width "
-                            "characters): type a question or the start of a text")
+        raise InvalidPrompt(
+            "the prompt has no visible character (only control or zero-width "
+            "characters): type a question or the start of a text"
+        )
     return prompt
 
 
-def check_sampling(*, max_new_tokens=32, temperature=0.0, top_p=1.0, top_k=0,
-                   repetition_penalty=1.0) -> dict:
+def check_sampling(
+    *, max_new_tokens=32, temperature=0.0, top_p=1.0, top_k=0, repetition_penalty=1.0
+) -> dict:
     """Validate generation settings and return them as ``generate`` keyword arguments.
 
     ``temperature=0`` means greedy decoding (the most probable token each step).
@@ -56,15 +63,21 @@ def check_sampling(*, max_new_tokens=32, temperature=0.0, top_p=1.0, top_k=0,
         temperature = number(temperature, "temperature", low=0, high=MAX_TEMPERATURE)
         top_p = number(top_p, "top_p", low=0, high=1, low_open=True)
         top_k = integer(top_k, "top_k", minimum=0)
-        repetition_penalty = number(repetition_penalty, "repetition_penalty", low=0,
-                                    high=10, low_open=True)
+        repetition_penalty = number(
+            repetition_penalty, "repetition_penalty", low=0, high=10, low_open=True
+        )
     except ValueError as error:
         raise InvalidPrompt(str(error)) from None
     if max_new_tokens > MAX_NEW_TOKENS:
-        raise InvalidPrompt(f"max_new_tokens={max_new_tokens:,} is too many for one call: "
-                            f"ask for at most {MAX_NEW_TOKENS:,}")
-    settings = {"max_new_tokens": max_new_tokens, "repetition_penalty": repetition_penalty,
-                "do_sample": temperature > 0}
+        raise InvalidPrompt(
+            f"max_new_tokens={max_new_tokens:,} is too many for one call: "
+            f"ask for at most {MAX_NEW_TOKENS:,}"
+        )
+    settings = {
+        "max_new_tokens": max_new_tokens,
+        "repetition_penalty": repetition_penalty,
+        "do_sample": temperature > 0,
+    }
     if temperature > 0:
         settings.update(temperature=temperature, top_p=top_p, top_k=top_k)
     else:  # greedy: make sure the model's own defaults do not switch sampling back on
@@ -79,13 +92,20 @@ def chat_ids(tokenizer, prompt: str, system: str | None = SYSTEM_PROMPT):
     """
     messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": prompt})
-    encoded = tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                            return_dict=True, return_tensors="pt")
+    encoded = tokenizer.apply_chat_template(
+        messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+    )
     return encoded["input_ids"]
 
 
-def prompt_ids(lm, prompt, *, chat: bool = True, max_new_tokens: int = 32,
-               system: str | None = SYSTEM_PROMPT):
+def prompt_ids(
+    lm,
+    prompt,
+    *,
+    chat: bool = True,
+    max_new_tokens: int = 32,
+    system: str | None = SYSTEM_PROMPT,
+):
     """Check ``prompt`` and return its ids; refuse it if it leaves no room in the context window."""
     prompt = check_prompt(prompt)
     if chat:
@@ -96,13 +116,22 @@ def prompt_ids(lm, prompt, *, chat: bool = True, max_new_tokens: int = 32,
     if ids.shape[1] + max_new_tokens > window:
         raise InvalidPrompt(
             f"the prompt is {ids.shape[1]:,} tokens and {max_new_tokens:,} new tokens were asked "
-            f"for, but the model reads at most {window:,} tokens: shorten the prompt")
+            f"for, but the model reads at most {window:,} tokens: shorten the prompt"
+        )
     return ids.to(lm.model.device)
 
 
-def generate(lm, prompt, *, chat: bool = True, system: str | None = SYSTEM_PROMPT,
-             seed: int | None = 0, on_text: Callable[[str], None] | None = None,
-             use_cache: bool = True, **settings) -> str:
+def generate(
+    lm,
+    prompt,
+    *,
+    chat: bool = True,
+    system: str | None = SYSTEM_PROMPT,
+    seed: int | None = 0,
+    on_text: Callable[[str], None] | None = None,
+    use_cache: bool = True,
+    **settings,
+) -> str:
     """Continue ``prompt`` (or answer it, with ``chat=True``) and return only the new text.
 
     Parameters
@@ -120,20 +149,31 @@ def generate(lm, prompt, *, chat: bool = True, system: str | None = SYSTEM_PROMP
     import torch
 
     kwargs = check_sampling(**settings)
-    ids = prompt_ids(lm, prompt, chat=chat, system=system,
-                     max_new_tokens=kwargs["max_new_tokens"])
+    ids = prompt_ids(
+        lm, prompt, chat=chat, system=system, max_new_tokens=kwargs["max_new_tokens"]
+    )
     streamer = _CallbackStreamer(lm.tokenizer, on_text) if on_text else None
     if seed is not None:
         torch.manual_seed(seed)
     with torch.inference_mode():
-        out = lm.model.generate(ids, attention_mask=torch.ones_like(ids), streamer=streamer,
-                                pad_token_id=lm.tokenizer.pad_token_id, use_cache=use_cache,
-                                **kwargs)
-    return lm.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
+        out = lm.model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),
+            streamer=streamer,
+            pad_token_id=lm.tokenizer.pad_token_id,
+            use_cache=use_cache,
+            **kwargs,
+        )
+    return lm.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True).strip()
 
 
-def generate_batch(lm, prompts: list[str], *, system: str | None = SYSTEM_PROMPT,
-                   max_new_tokens: int = 32) -> list[str]:
+def generate_batch(
+    lm,
+    prompts: list[str],
+    *,
+    system: str | None = SYSTEM_PROMPT,
+    max_new_tokens: int = 32,
+) -> list[str]:
     """Greedy answers to several chat prompts in one padded batch (much faster than one by one)."""
     import torch
 
@@ -144,21 +184,31 @@ def generate_batch(lm, prompts: list[str], *, system: str | None = SYSTEM_PROMPT
     for prompt in prompts:
         messages = [{"role": "system", "content": system}] if system else []
         messages.append({"role": "user", "content": check_prompt(prompt)})
-        texts.append(lm.tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                                      tokenize=False))
+        texts.append(
+            lm.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, tokenize=False
+            )
+        )
     tokenizer = lm.tokenizer
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"  # new tokens line up on the right
+    side, tokenizer.padding_side = (
+        tokenizer.padding_side,
+        "left",
+    )  # new tokens line up on the right
     try:
-        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        batch = tokenizer(
+            texts, return_tensors="pt", padding=True, add_special_tokens=False
+        )
         batch = batch.to(lm.model.device)
     finally:
         tokenizer.padding_side = side
     if batch["input_ids"].shape[1] + kwargs["max_new_tokens"] > lm.context_window:
-        raise InvalidPrompt(f"a prompt is longer than the {lm.context_window:,}-token context "
-                            "window: shorten it")
+        raise InvalidPrompt(
+            f"a prompt is longer than the {lm.context_window:,}-token context "
+            "window: shorten it"
+        )
     with torch.inference_mode():
         out = lm.model.generate(**batch, pad_token_id=tokenizer.pad_token_id, **kwargs)
-    new = out[:, batch["input_ids"].shape[1]:]
+    new = out[:, batch["input_ids"].shape[1] :]
     return [t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
 
 
@@ -208,13 +258,13 @@ class _CallbackStreamer:
         text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
         if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
             return
-        self.callback(text[self.sent:])
+        self.callback(text[self.sent :])
         self.sent = len(text)
 
     def end(self) -> None:
         text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
         if len(text) > self.sent:
-            self.callback(text[self.sent:])
+            self.callback(text[self.sent :])
 
 
 # --- what the model predicts ----------------------------------------------------------------------
@@ -230,7 +280,10 @@ def next_token_table(lm, text: str, k: int = 10) -> list[tuple[str, float]]:
         logits = lm.model(ids).logits[0, -1].float()
     probs = torch.softmax(logits, dim=-1)
     top = torch.topk(probs, k)
-    return [(lm.tokenizer.decode([i]), float(p)) for p, i in zip(top.values, top.indices, strict=True)]
+    return [
+        (lm.tokenizer.decode([i]), float(p))
+        for p, i in zip(top.values, top.indices, strict=True)
+    ]
 
 
 def perplexity(model, tokenizer, text: str) -> float:
@@ -246,8 +299,15 @@ def perplexity(model, tokenizer, text: str) -> float:
     return float(torch.exp(loss.float()))
 
 
-def tokens_per_second(model, input_ids, *, new_tokens: int = 32, use_cache: bool = True,
-                      repeats: int = 1, **generate_kwargs) -> float:
+def tokens_per_second(
+    model,
+    input_ids,
+    *,
+    new_tokens: int = 32,
+    use_cache: bool = True,
+    repeats: int = 1,
+    **generate_kwargs,
+) -> float:
     """Greedy generation speed: new tokens (summed over the batch) per second, best of ``repeats``."""
     import torch
 
@@ -259,10 +319,19 @@ def tokens_per_second(model, input_ids, *, new_tokens: int = 32, use_cache: bool
         _synchronize(model.device)
         start = time.perf_counter()
         with torch.inference_mode():
-            model.generate(input_ids, attention_mask=mask, max_new_tokens=new_tokens,
-                           min_new_tokens=new_tokens, do_sample=False, use_cache=use_cache,
-                           temperature=None, top_p=None, top_k=None,
-                           pad_token_id=model.config.eos_token_id, **generate_kwargs)
+            model.generate(
+                input_ids,
+                attention_mask=mask,
+                max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens,
+                do_sample=False,
+                use_cache=use_cache,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                pad_token_id=model.config.eos_token_id,
+                **generate_kwargs,
+            )
         _synchronize(model.device)
         best = min(best, time.perf_counter() - start)
     return input_ids.shape[0] * new_tokens / best

