@@ -98,8 +98,15 @@ lab: setup
 
 # --- tests --------------------------------------------------------------------
 
+# The pre-commit checks over the whole repository (.pre-commit-config.yaml): ruff lint and
+# format, notebooks without outputs, no large files. Outside a git checkout (pre-commit needs
+# one), the two ruff checks alone.
 lint: setup
-	$(BIN)/ruff check helpers tests chapters scripts bench _ext conftest.py
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		$(BIN)/pre-commit run --all-files --show-diff-on-failure; \
+	else \
+		$(BIN)/ruff check . && $(BIN)/ruff format --check .; \
+	fi
 
 # Unit tests of helpers and the notebook checks that need no kernel and no site.
 test-unit: setup

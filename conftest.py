@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-# tests/ holds the shared test plumbing; scripts/ the book tooling that tests import (toc, i18n, …)
+# tests/ holds the shared test plumbing; scripts/ the book tooling that tests import
+# (toc, i18n, …)
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
 
 from optional_cells import pytest_collection_modifyitems  # noqa: E402,F401  (the hook)

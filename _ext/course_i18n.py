@@ -1,4 +1,4 @@
-"""The two editions of the site, English and Chinese: switcher, Chinese search, Chinese font.
+"""The site's two editions, English and Chinese: switcher, Chinese search and font.
 
 Used by both books (``_config.yml`` and ``zh/_config.yml``); what differs is
 ``language`` (unset or ``en`` for English, ``zh_CN`` for Chinese).
@@ -38,9 +38,10 @@ EDITION_FOLDER = "zh"  # where the Chinese site sits inside the English one
 FAMILY = "Course CJK"
 FONT_WEIGHTS = (400, 700)
 FONT_OUT = "course-cjk"  # folder of the rewritten faces inside _static
-# The code points the Chinese face may draw: CJK radicals, punctuation, kana and ideographs
-# (U+2E80–U+9FFF), compatibility ideographs, vertical and compatibility forms, full-width forms,
-# and the supplementary ideograph planes. Not Latin, not emoji, not private use.
+# The code points the Chinese face may draw: CJK radicals, punctuation, kana and
+# ideographs (U+2E80–U+9FFF), compatibility ideographs, vertical and compatibility
+# forms, full-width forms, and the supplementary ideograph planes. Not Latin, not
+# emoji, not private use.
 CJK_SPANS = (
     (0x2E80, 0x9FFF),
     (0xF900, 0xFAFF),
@@ -56,7 +57,10 @@ SWITCHER = "course-language-switcher.html"
 
 
 def font_source() -> Path:
-    """The vendored ``@fontsource/noto-sans-sc`` (its CSS and ``files/``); override: COURSE_CJK_FONT_DIR."""
+    """The vendored ``@fontsource/noto-sans-sc`` (its CSS and ``files/``).
+
+    Override: COURSE_CJK_FONT_DIR.
+    """
     return Path(
         os.environ.get("COURSE_CJK_FONT_DIR")
         or ROOT / "site_assets" / "vendor" / "noto-sans-sc"
@@ -67,13 +71,13 @@ def is_chinese(language: str | None) -> bool:
     return bool(language) and language.lower().startswith("zh")
 
 
-# --- 1. the switcher -----------------------------------------------------------------------------
+# --- 1. the switcher ------------------------------------------------------------------
 
 
 def other_edition_href(
     pagename: str, chinese: bool, pages_of_other: set[str] | None
 ) -> str:
-    """The relative address, from ``pagename``, of the same page in the other edition."""
+    """The relative address, from ``pagename``, of this page in the other edition."""
     depth = pagename.count("/")
     up = "../" * depth
     target = (
@@ -110,7 +114,7 @@ def on_page_context(app, pagename, templatename, context, doctree):
     )
 
 
-# --- 4. the font ---------------------------------------------------------------------------------
+# --- 4. the font ----------------------------------------------------------------------
 
 
 def _ranges(value: str) -> list[tuple[int, int]]:
@@ -123,11 +127,12 @@ def _ranges(value: str) -> list[tuple[int, int]]:
 
 
 def cjk_only_css(css: str, files_url: str) -> tuple[str, list[str]]:
-    """Rewrite fontsource's ``@font-face`` rules into the CJK-only family; return (css, woff2 files).
+    """Rewrite fontsource's ``@font-face`` rules into the CJK-only family.
 
-    Each face keeps only the part of its ``unicode-range`` inside ``CJK_SPANS``; a face with nothing
-    left (Latin, Cyrillic, Vietnamese, emoji) is dropped. Only the woff2 source is kept (every browser that
-    supports ``unicode-range`` reads woff2).
+    Returns (css, woff2 files). Each face keeps only the part of its ``unicode-range``
+    inside ``CJK_SPANS``; a face with nothing left (Latin, Cyrillic, Vietnamese,
+    emoji) is dropped. Only the woff2 source is kept (every browser that supports
+    ``unicode-range`` reads woff2).
     """
     faces, files = [], []
     for block in re.findall(r"@font-face\s*\{(.*?)\}", css, re.DOTALL):
@@ -150,7 +155,8 @@ def cjk_only_css(css: str, files_url: str) -> tuple[str, list[str]]:
         files.append(src.group(1))
         faces.append(
             "@font-face {\n"
-            f"  font-family: '{FAMILY}';\n  font-style: normal;\n  font-display: swap;\n"
+            f"  font-family: '{FAMILY}';\n"
+            "  font-style: normal;\n  font-display: swap;\n"
             f"  font-weight: {weight.group(1)};\n"
             f"  src: url({files_url}/{src.group(1)}) format('woff2');\n"
             f"  unicode-range: {ranges};\n}}\n"
@@ -159,26 +165,31 @@ def cjk_only_css(css: str, files_url: str) -> tuple[str, list[str]]:
 
 
 THEME_CSS = f"""
-/* The Chinese face first: it covers only CJK code points, so Latin text keeps the theme's fonts. */
+/* The Chinese face first: it covers only CJK code points, so Latin text keeps \
+the theme's fonts. */
 html {{
   --pst-font-family-base: '{FAMILY}', var(--pst-font-family-base-system);
   --pst-font-family-heading: '{FAMILY}', var(--pst-font-family-base-system);
-  --pst-font-family-monospace: var(--pst-font-family-monospace-system), '{FAMILY}', monospace;
+  --pst-font-family-monospace: var(--pst-font-family-monospace-system), \
+'{FAMILY}', monospace;
 }}
-/* The switcher sits in a row with the theme's buttons (the theme stacks its header items). */
+/* The switcher sits in a row with the theme's buttons (the theme stacks its \
+header items). */
 .header-article-items__end {{ display: flex; align-items: center; }}
-.course-language-switcher {{ margin-inline: 0.25rem; font-size: 0.9rem; white-space: nowrap; }}
+.course-language-switcher {{ margin-inline: 0.25rem; font-size: 0.9rem; \
+white-space: nowrap; }}
 """
 
 
 def write_font(outdir: Path) -> int:
-    """Write ``_static/course-cjk.css`` and the woff2 files it names; return how many faces."""
+    """Write ``_static/course-cjk.css`` and its woff2 files; return how many faces."""
     source = font_source()
     sheets = [source / f"{weight}.css" for weight in FONT_WEIGHTS]
     if not all(sheet.is_file() for sheet in sheets):
         raise ExtensionError(
-            f"the Chinese web font is missing from {source}: run `make setup` (it copies "
-            "@fontsource/noto-sans-sc from node_modules), or set COURSE_CJK_FONT_DIR"
+            f"the Chinese web font is missing from {source}: run `make setup` "
+            "(it copies @fontsource/noto-sans-sc from node_modules), "
+            "or set COURSE_CJK_FONT_DIR"
         )
     static = outdir / "_static"
     target = static / FONT_OUT
@@ -203,7 +214,7 @@ def on_build_finished(app, exception):
         write_font(Path(app.outdir))
 
 
-# --- configuration -------------------------------------------------------------------------------
+# --- configuration --------------------------------------------------------------------
 
 
 def on_config_inited(app, config):

@@ -76,14 +76,15 @@ def check_mermaid_build(app, config) -> None:
     local = config.mermaid_use_local
     if not local or local.endswith(".mjs") or "://" in local:
         raise ConfigError(
-            f"mermaid_use_local is {local!r}: point it at Mermaid's classic build in the site's "
-            "static folder (vendor/mermaid/mermaid.min.js, copied by scripts/vendor_assets.sh), "
+            f"mermaid_use_local is {local!r}: point it at Mermaid's classic build "
+            "in the site's static folder (vendor/mermaid/mermaid.min.js, copied by "
+            "scripts/vendor_assets.sh), "
             "so that diagrams also draw when a page is opened from disk"
         )
 
 
 def without_module_import(body: str) -> str:
-    """sphinxcontrib-mermaid's page script, taking ``mermaid`` from the page, not an import."""
+    """sphinxcontrib-mermaid's page script, ``mermaid`` from the page (not imported)."""
     script, found = MERMAID_IMPORT.subn(MERMAID_FROM_PAGE, body, count=1)
     if not found:
         raise ExtensionError(
@@ -97,7 +98,10 @@ def without_module_import(body: str) -> str:
 def load_mermaid_as_classic_script(
     app, pagename, templatename, context, doctree
 ) -> None:
-    """On pages with diagrams, load ``mermaid.min.js`` and run the Mermaid module without import."""
+    """On pages with diagrams, load ``mermaid.min.js``, then the Mermaid module.
+
+    The module runs without its import of Mermaid.
+    """
     scripts = context.get("script_files", [])
     modules = [
         js
@@ -111,7 +115,8 @@ def load_mermaid_as_classic_script(
             "body": without_module_import(module.attributes["body"]),
         }
         scripts.remove(module)
-        # Deferred classic scripts and module scripts run in document order: Mermaid first.
+        # Deferred classic scripts and module scripts run in document order:
+        # Mermaid first.
         app.add_js_file(
             app.config.mermaid_use_local,
             priority=module.priority,
@@ -120,11 +125,11 @@ def load_mermaid_as_classic_script(
         app.add_js_file(None, priority=module.priority, **attributes)
 
 
-# --- 2. The set-up cell collapsed ------------------------------------------------------
+# --- 2. The set-up cell collapsed -----------------------------------------------------
 
 
 class CollapseSetupCell(SphinxPostTransform):
-    """Hide the source of a notebook's first code cell behind a toggle, as ``hide-input`` does.
+    """Hide the source of a notebook's first code cell behind a toggle (``hide-input``).
 
     myst-nb turns a code cell into a container with ``nb_element="cell_code"``; a
     ``hide-input`` tag gives it ``hide_mode="input"``, which myst-nb's own
@@ -175,7 +180,10 @@ def drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
 
 
 def copy_widget_fonts(outdir: Path) -> list[Path]:
-    """Copy the widget manager's fonts beside each page with widgets; return the folders written."""
+    """Copy the widget manager's fonts beside each page with widgets.
+
+    Returns the folders written.
+    """
     fonts = [
         f for f in (outdir / MANAGER_STATIC).glob("*") if f.suffix in FONT_SUFFIXES
     ]

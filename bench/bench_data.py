@@ -1,7 +1,7 @@
 """Time each data loader from a warm cache and measure its peak memory; print a table.
 
     python bench/bench_data.py            # every loader, 3 warm runs each
-    python bench/bench_data.py --cold     # also time the first parse (parsed cache removed)
+    python bench/bench_data.py --cold     # also time the first parse (no parsed cache)
 
 Each measurement runs in a fresh subprocess, so one loader's imports and
 allocations do not hide another's. "peak" is the process's maximum resident
@@ -70,7 +70,10 @@ def main() -> None:
         help="also time a parse from the sources (refresh=True)",
     )
     args = parser.parse_args()
-    header = f"{'loader':22s} {'mode':5s} {'records':>9s} {'best s':>7s} {'target':>7s} {'alloc MiB':>9s} {'peak RSS MiB':>12s}  source"
+    header = (
+        f"{'loader':22s} {'mode':5s} {'records':>9s} {'best s':>7s} {'target':>7s} "
+        f"{'alloc MiB':>9s} {'peak RSS MiB':>12s}  source"
+    )
     print(header)
     print("-" * len(header))
     for name in LOADERS:
@@ -87,9 +90,11 @@ def main() -> None:
                 f"<{TARGETS[name]:.0f} s" if name in TARGETS and mode == "warm" else ""
             )
             r = runs[0]
+            alloc = max(x["alloc"] for x in runs) / 2**20
+            rss = max(x["rss"] for x in runs) / 2**20
             print(
                 f"{name:22s} {mode:5s} {r['records']:>9,} {best:7.3f} {target:>7s} "
-                f"{max(x['alloc'] for x in runs) / 2**20:9.1f} {max(x['rss'] for x in runs) / 2**20:12.1f}  {r['source']}"
+                f"{alloc:9.1f} {rss:12.1f}  {r['source']}"
             )
 
 

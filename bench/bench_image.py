@@ -51,29 +51,51 @@ if cfg["framework"] == "torch":
         torch.set_num_threads(cfg["threads"])
     torch.manual_seed(0)
     model = article_cnn()
-    loader = train.TensorLoader(torch.from_numpy(x).float().unsqueeze(1) / 255, torch.from_numpy(y),
-                                batch_size=cfg["batch"], shuffle=True)
+    loader = train.TensorLoader(
+        torch.from_numpy(x).float().unsqueeze(1) / 255,
+        torch.from_numpy(y),
+        batch_size=cfg["batch"],
+        shuffle=True,
+    )
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    warm = train.TensorLoader(loader.x[:cfg["batch"] * 2], loader.y[:cfg["batch"] * 2], batch_size=cfg["batch"])
-    train.fit(model, warm, epochs=1, optimizer=opt, progress=False)  # first-call costs out of the timing
+    warm = train.TensorLoader(
+        loader.x[: cfg["batch"] * 2],
+        loader.y[: cfg["batch"] * 2],
+        batch_size=cfg["batch"],
+    )
+    # first-call costs out of the timing
+    train.fit(model, warm, epochs=1, optimizer=opt, progress=False)
     history = train.fit(model, loader, epochs=1, optimizer=opt, progress=False)
     seconds = history["seconds"][0]
     threads = torch.get_num_threads()
 else:
     import keras
     keras.utils.set_random_seed(0)
-    from helpers.keras_models import keras_article_cnn  # taught in project 7.1 (Keras only)
+    from helpers.keras_models import keras_article_cnn  # project 7.1 (Keras only)
     model = keras_article_cnn()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     xs = x[..., None].astype("float32") / 255
-    model.fit(xs[:cfg["batch"] * 2], y[:cfg["batch"] * 2], batch_size=cfg["batch"], epochs=1, verbose=0)  # trace
+    model.fit(  # trace
+        xs[: cfg["batch"] * 2],
+        y[: cfg["batch"] * 2],
+        batch_size=cfg["batch"],
+        epochs=1,
+        verbose=0,
+    )
     start = time.perf_counter()
     model.fit(xs, y, batch_size=cfg["batch"], epochs=1, verbose=0)
     seconds = time.perf_counter() - start
     threads = "tf default"
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"images_per_second": n / seconds, "seconds": seconds, "n": n, "threads": threads,
-                  "peak_rss_mib": rss}))
+print(json.dumps({
+    "images_per_second": n / seconds,
+    "seconds": seconds,
+    "n": n,
+    "threads": threads,
+    "peak_rss_mib": rss,
+}))
 """
 
 GPU_CHILD = r"""
@@ -87,25 +109,44 @@ device = torch.device("cuda")
 
 out = {}
 for name, target, flip in (("mnist", 0.99, False), ("fashion_mnist", 0.93, True)):
-    ds = data.load_mnist(verbose=False) if name == "mnist" else data.load_fashion_mnist(verbose=False)
+    if name == "mnist":
+        ds = data.load_mnist(verbose=False)
+    else:
+        ds = data.load_fashion_mnist(verbose=False)
     tensor = lambda a: torch.as_tensor(a, device=device)
     x = tensor(ds.x_train).float().unsqueeze(1) / 255
     xt = tensor(ds.x_test).float().unsqueeze(1) / 255
     torch.manual_seed(0)
     model = improved_cnn(width=48, convs_per_stage=2).to(device)
     epochs = 20
-    loader = train.TensorLoader(x, tensor(ds.y_train), batch_size=128, shuffle=True,
-                                transform=(lambda b: augment(b, max_degrees=0.0, flip=True)) if flip else augment)
+    flipped = lambda b: augment(b, max_degrees=0.0, flip=True)
+    loader = train.TensorLoader(
+        x,
+        tensor(ds.y_train),
+        batch_size=128,
+        shuffle=True,
+        transform=flipped if flip else augment,
+    )
     opt = torch.optim.AdamW(model.parameters(), lr=5e-3, weight_decay=5e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=5e-3, total_steps=epochs * len(loader))
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=5e-3, total_steps=epochs * len(loader)
+    )
     test = train.TensorLoader(xt, tensor(ds.y_test), batch_size=2000)
-    # helpers.train.fit, as in project 7.1: an epoch's seconds include its test evaluation
+    # helpers.train.fit, as in project 7.1: an epoch's seconds include its
+    # test evaluation
     history = train.fit(model, loader, epochs=epochs, optimizer=opt, scheduler=sched,
                         val_loader=test, progress=False)
     elapsed = list(accumulate(history["seconds"]))
-    reached = next((t for t, acc in zip(elapsed, history["val_acc"]) if acc >= target), None)
-    out[name] = {"target": target, "seconds_to_target": reached, "final_acc": history["val_acc"][-1],
-                 "train_images": len(ds.y_train), "seconds_total": elapsed[-1]}
+    reached = next(
+        (t for t, acc in zip(elapsed, history["val_acc"]) if acc >= target), None
+    )
+    out[name] = {
+        "target": target,
+        "seconds_to_target": reached,
+        "final_acc": history["val_acc"][-1],
+        "train_images": len(ds.y_train),
+        "seconds_total": elapsed[-1],
+    }
 print(json.dumps(out))
 """
 
@@ -132,7 +173,7 @@ def child(code: str, cfg: dict, env_extra: dict | None = None) -> dict:
 def measure(
     cases: list[tuple[str, dict, dict | None]], repeats: int
 ) -> list[tuple[str, dict]]:
-    """Run every case ``repeats`` times, interleaved (A B A B …), and keep each case's best run.
+    """Run every case ``repeats`` times, interleaved (A B A B …); keep each case's best.
 
     Interleaving spreads a passing burst of load from other jobs over all cases alike.
     """
@@ -151,7 +192,10 @@ def measure(
 
 def table(title: str, rows: list[tuple[str, dict]]) -> None:
     print(f"\n{title}", flush=True)
-    header = f"{'case':46s} {'threads':>10s} {'images/s':>10s} {'ratio':>7s} {'peak RSS MiB':>13s}"
+    header = (
+        f"{'case':46s} {'threads':>10s} {'images/s':>10s} {'ratio':>7s} "
+        f"{'peak RSS MiB':>13s}"
+    )
     print(header)
     print("-" * len(header))
     reference = next(
@@ -180,13 +224,15 @@ def main() -> None:
     n = 2000 if args.quick else 4000
     cores = os.cpu_count()
     print(
-        f"CPU cores: {cores}; load average {os.getloadavg()[0]:.1f} (a busy machine slows every row; "
+        f"CPU cores: {cores}; load average {os.getloadavg()[0]:.1f} "
+        "(a busy machine slows every row; "
         "ratios measured side by side are the robust part)"
     )
 
     small = {"framework": "torch", "n": n, "batch": 32}
     table(
-        "1. one epoch of the article CNN on the CPU, batch 32, each framework's default threads",
+        "1. one epoch of the article CNN on the CPU, batch 32, "
+        "each framework's default threads",
         measure(
             [
                 ("PyTorch, helpers.train.fit", small, None),
@@ -230,7 +276,8 @@ def main() -> None:
 
     if torch.cuda.is_available():
         print(
-            f"\n4. GPU ({torch.cuda.get_device_name(0)}): improved CNN, batch 128, up to 20 epochs"
+            f"\n4. GPU ({torch.cuda.get_device_name(0)}): improved CNN, batch 128, "
+            "up to 20 epochs"
         )
         result = child(GPU_CHILD, {})
         if "error" in result:
@@ -242,8 +289,9 @@ def main() -> None:
                 else f"{r['seconds_to_target']:.1f} s"
             )
             print(
-                f"{name:14s} {r['train_images']:>6,} train images: {r['target']:.0%} test accuracy after "
-                f"{reached}; final {r['final_acc']:.2%} after {r['seconds_total']:.1f} s"
+                f"{name:14s} {r['train_images']:>6,} train images: "
+                f"{r['target']:.0%} test accuracy after {reached}; "
+                f"final {r['final_acc']:.2%} after {r['seconds_total']:.1f} s"
             )
     else:
         print("\n4. no CUDA GPU: time-to-accuracy skipped")

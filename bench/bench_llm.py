@@ -66,7 +66,10 @@ def table_cache_batch_precision(lm, ids, args) -> None:
         f"\nTable 1 · tokens/s, greedy, {args.new_tokens} new tokens, "
         f"{torch.get_num_threads()} threads, prompt {ids.shape[1]} tokens"
     )
-    header = f"{'precision':14s} {'batch':>5s} {'with cache':>11s} {'without':>9s} {'ratio':>6s}"
+    header = (
+        f"{'precision':14s} {'batch':>5s} {'with cache':>11s} {'without':>9s} "
+        f"{'ratio':>6s}"
+    )
     print(header)
     print("-" * len(header))
     for name, model in models.items():
@@ -75,7 +78,8 @@ def table_cache_batch_precision(lm, ids, args) -> None:
             cached = measure(model, batch_ids, args, use_cache=True)
             uncached = measure(model, batch_ids, args, use_cache=False)
             print(
-                f"{name:14s} {batch:5d} {cached:11.1f} {uncached:9.1f} {cached / uncached:6.2f}"
+                f"{name:14s} {batch:5d} {cached:11.1f} {uncached:9.1f} "
+                f"{cached / uncached:6.2f}"
             )
 
 
@@ -117,7 +121,8 @@ def table_speedups(lm, ids, args) -> None:
         )
     rows += llama_cpp_rows(lm, args, threads)
     print(
-        f"\nTable 2 · batch 1, with the KV cache, {args.new_tokens} new tokens (tokens/s)"
+        f"\nTable 2 · batch 1, with the KV cache, {args.new_tokens} new tokens "
+        "(tokens/s)"
     )
     for label, value in rows:
         shown = f"{value:8.1f}" if isinstance(value, float) else f"  {value}"
@@ -180,8 +185,9 @@ _LLAMA_CHILD = """
 import json, sys, time
 from llama_cpp import Llama
 job = json.loads(sys.argv[1])
-engine = Llama(model_path=job["gguf"], n_threads=job["threads"], n_ctx=512, verbose=False,
-               seed=0)
+engine = Llama(
+    model_path=job["gguf"], n_threads=job["threads"], n_ctx=512, verbose=False, seed=0
+)
 best = 0.0
 for _ in range(job["repeats"]):
     start = time.perf_counter()

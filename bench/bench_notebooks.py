@@ -1,6 +1,6 @@
 """Execute every chapter notebook in a fresh process; print wall time and peak memory.
 
-    python bench/bench_notebooks.py [NOTEBOOK ...]      (COURSE_PROFILE chooses the profile)
+    python bench/bench_notebooks.py [NOTEBOOK ...]   (COURSE_PROFILE sets the profile)
 
 "peak kernel RSS" is the largest resident set of the notebook's kernel process
 (``ru_maxrss`` of the finished child), i.e. what the chapter needs in memory.
@@ -25,9 +25,15 @@ from nbclient import NotebookClient
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
 start = time.perf_counter()
-NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+NotebookClient(
+    nb,
+    timeout=1800,
+    kernel_name="python3",
+    resources={"metadata": {"path": sys.argv[2]}},
+).execute()
 seconds = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel, once it has exited
+# the kernel, once it has exited
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024}))
 """
 
@@ -60,11 +66,13 @@ def main(paths: list[str]) -> int:
         total += outcome["seconds"]
         worst = max(worst, outcome["peak_mib"])
         print(
-            f"{notebook.name:40s} {outcome['seconds']:8.1f} {outcome['peak_mib']:12.0f} MiB"
+            f"{notebook.name:40s} {outcome['seconds']:8.1f} "
+            f"{outcome['peak_mib']:12.0f} MiB"
             f"   (process {time.perf_counter() - started:.1f} s)"
         )
     print(
-        f"\nall notebooks: {total:.1f} s; largest peak {worst:.0f} MiB (target < 4096 MiB)"
+        f"\nall notebooks: {total:.1f} s; largest peak {worst:.0f} MiB "
+        "(target < 4096 MiB)"
     )
     return 1 if failed else 0
 

@@ -1,4 +1,4 @@
-"""Project 7.3's recommender: speed of the training loops and accuracy against the Surprise library.
+"""Project 7.3's recommender: speed of the training loops, accuracy against Surprise.
 
     python bench/bench_recommender.py              # everything, folds u1–u5
     python bench/bench_recommender.py --folds u1   # quicker
@@ -53,7 +53,7 @@ BPMF_DIMS, BPMF_SAMPLES, BPMF_BURN_IN = (
 )  # the notebook's full-profile settings
 
 
-# --- PyTorch: the notebook's model --------------------------------------------------------------
+# --- PyTorch: the notebook's model ----------------------------------------------------
 
 
 def torch_model(num_users, num_items, mu, seed=0):
@@ -66,7 +66,10 @@ def torch_model(num_users, num_items, mu, seed=0):
 
 
 def torch_fit(train, val, num_users, num_items, num_epochs=100, patience=5, seed=0):
-    """Train; with ``val`` stop early and return the best epoch; returns (model, epochs, s/epoch)."""
+    """Train; with ``val``, stop early and return the best epoch.
+
+    Returns (model, epochs, s/epoch).
+    """
     import torch
 
     def tensors(f):
@@ -117,7 +120,7 @@ def torch_predict(model, frame):
     return pred.clamp(1, 5).numpy()
 
 
-# --- TensorFlow: vectorised and per-rating -------------------------------------------------------
+# --- TensorFlow: vectorised and per-rating --------------------------------------------
 
 
 def tf_epoch_seconds(train, num_users, num_items, num_epochs=3):
@@ -189,7 +192,10 @@ def tf_epoch_seconds(train, num_users, num_items, num_epochs=3):
 
 
 def article_loop_seconds(train, num_users, num_items, sample=300):
-    """The article's per-rating loop, fixed to run; seconds per rating on ``sample`` ratings."""
+    """The article's per-rating loop, fixed to run; seconds per rating.
+
+    Timed on ``sample`` ratings.
+    """
     import tensorflow as tf
 
     user_embedding = tf.Variable(
@@ -223,11 +229,14 @@ def article_loop_seconds(train, num_users, num_items, sample=300):
     return float(np.mean(times))
 
 
-# --- Bayesian MF (helpers.bpmf) -----------------------------------------------------------------
+# --- Bayesian MF (helpers.bpmf) -------------------------------------------------------
 
 
 def bayesian_row(fold, fit_part, val, train, test, num_users, num_items):
-    """Choose the dimension on ``val``, refit on ``train``, score ``test``; the time covers both."""
+    """Choose the dimension on ``val``, refit on ``train``, score ``test``.
+
+    The time covers both the choice and the refit.
+    """
     settings = dict(num_samples=BPMF_SAMPLES, burn_in=BPMF_BURN_IN)
     start = time.perf_counter()
     dim, _ = bpmf.select_dim(fit_part, val, BPMF_DIMS, num_users, num_items, **settings)
@@ -243,13 +252,14 @@ def bayesian_row(fold, fit_part, val, train, test, num_users, num_items):
         "fit s": seconds,
     }
     print(
-        f"  {fold} our Bayesian MF RMSE {row['rmse']:.4f}  fit {seconds:6.1f} s (dim {dim})",
+        f"  {fold} our Bayesian MF RMSE {row['rmse']:.4f}  "
+        f"fit {seconds:6.1f} s (dim {dim})",
         flush=True,
     )
     return row
 
 
-# --- Surprise --------------------------------------------------------------------------------------
+# --- Surprise -------------------------------------------------------------------------
 
 
 def surprise_rows(ml, folds):
@@ -257,7 +267,8 @@ def surprise_rows(ml, folds):
         import surprise
     except ImportError:
         print(
-            "\nscikit-surprise is not installed (pip install scikit-surprise): Surprise rows skipped."
+            "\nscikit-surprise is not installed (pip install scikit-surprise): "
+            "Surprise rows skipped."
         )
         return []
     rows = []
@@ -288,7 +299,8 @@ def surprise_rows(ml, folds):
                 }
             )
             print(
-                f"  {fold} {name:15s} RMSE {rows[-1]['rmse']:.4f}  fit {seconds:6.1f} s",
+                f"  {fold} {name:15s} RMSE {rows[-1]['rmse']:.4f}  "
+                f"fit {seconds:6.1f} s",
                 flush=True,
             )
     return rows
@@ -320,8 +332,8 @@ def main() -> None:
     train_u1, _ = ml.split("u1")
 
     print(
-        f"Table 1 · seconds per epoch over the {len(train_u1):,} ratings of u1.base (dim {DIM} for the "
-        f"vectorised loops, batch {BATCH})",
+        f"Table 1 · seconds per epoch over the {len(train_u1):,} ratings of u1.base "
+        f"(dim {DIM} for the vectorised loops, batch {BATCH})",
         flush=True,
     )
     _, _, torch_s = torch_fit(train_u1, None, num_users, num_items, num_epochs=3)
@@ -360,7 +372,8 @@ def main() -> None:
             }
         )
         print(
-            f"  {fold} our biased MF    RMSE {rows[-1]['rmse']:.4f}  fit {seconds:6.1f} s",
+            f"  {fold} our biased MF    RMSE {rows[-1]['rmse']:.4f}  "
+            f"fit {seconds:6.1f} s",
             flush=True,
         )
         rows.append(
@@ -374,8 +387,9 @@ def main() -> None:
         for name in ("Surprise SVD", "Surprise SVD++"):
             if name in summary.index:
                 other = summary.loc[name]
+                rmse_gap = ours["rmse mean"] - other["rmse mean"]
                 print(
-                    f"{ours_name} vs {name}: RMSE {ours['rmse mean'] - other['rmse mean']:+.4f}, "
+                    f"{ours_name} vs {name}: RMSE {rmse_gap:+.4f}, "
                     f"fit time × {ours['fit s mean'] / other['fit s mean']:.2f}"
                 )
 

@@ -1,8 +1,9 @@
-"""Lazy exports for a package's ``__init__``: names are imported from their module on first use.
+"""Lazy exports for a package's ``__init__``: a name is imported on first use.
 
-``import helpers.data`` (or ``helpers.llm``) then costs nothing until a name is used, so a
-notebook that needs one loader does not import numpy, torch or transformers for all of them.
-This is PEP 562's module ``__getattr__``; one implementation serves every package that uses it.
+``import helpers.data`` (or ``helpers.llm``) then costs nothing until a name is used,
+so a notebook that needs one loader does not import numpy, torch or transformers for
+all of them. This is PEP 562's module ``__getattr__``; one implementation serves every
+package that uses it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ def lazy_exports(
     exports
         Public name → the submodule (relative, without the dot) that defines it.
     namespace
-        The package's ``globals()``: a name, once imported, is stored there, so the next use
-        is an ordinary attribute lookup.
+        The package's ``globals()``: a name, once imported, is stored there, so the
+        next use is an ordinary attribute lookup.
     """
 
     def __getattr__(name: str):

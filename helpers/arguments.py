@@ -50,7 +50,7 @@ def integer(value, name: str, minimum: int = 1) -> int:
 
 
 def _interval(low, high, low_open: bool, high_open: bool) -> str:
-    """``in [0, 1)``, ``> 0`` or ``≤ 5``: the allowed values in the shortest usual notation."""
+    """``in [0, 1)``, ``> 0`` or ``≤ 5``: the allowed values in the usual notation."""
     if low is None and high is None:
         return ""
     if high is None:
@@ -69,7 +69,8 @@ def number(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Return ``value`` as a ``float`` if it is a finite real number in the interval; else raise.
+    """Return ``value`` as a ``float`` if it is a finite real number in the interval,
+    else raise.
 
     Parameters
     ----------
@@ -116,7 +117,8 @@ def number(
 
 
 def positive_number(value, name: str) -> float:
-    """Return ``value`` as a ``float`` if it is a finite number > 0 (a learning rate, a scale).
+    """Return ``value`` as a ``float`` if it is a finite number > 0
+    (a learning rate, a scale).
 
     >>> positive_number(0, "lr")
     Traceback (most recent call last):
@@ -127,7 +129,8 @@ def positive_number(value, name: str) -> float:
 
 
 def fraction(value, name: str) -> float:
-    """Return ``value`` as a ``float`` if it lies strictly between 0 and 1 (a share of the data).
+    """Return ``value`` as a ``float`` if it lies strictly between 0 and 1
+    (a share of the data).
 
     >>> fraction(1, "fraction")
     Traceback (most recent call last):
@@ -138,7 +141,8 @@ def fraction(value, name: str) -> float:
 
 
 def probability(value, name: str) -> float:
-    """Return ``value`` as a ``float`` if it lies in ``[0, 1]`` (a probability, a threshold)."""
+    """Return ``value`` as a ``float`` if it lies in ``[0, 1]``
+    (a probability, a threshold)."""
     return number(value, name, low=0, high=1)
 
 

@@ -1,11 +1,11 @@
-"""Bayesian matrix factorisation with biases, sampled by Gibbs sampling, vectorised in PyTorch.
+"""Bayesian matrix factorisation with biases, Gibbs-sampled, vectorised in PyTorch.
 
 Project 7.3 teaches the model; this module holds the sampler, which the
 notebook, the benchmark and the tests share::
 
     from helpers import bpmf
     model = bpmf.BayesianMF(num_users, num_items, dim=10).fit(users, items, ratings)
-    model.predict(test_users, test_items)      # the posterior mean rating, clipped to the 1–5 scale
+    model.predict(test_users, test_items)  # the posterior mean rating, clipped to 1–5
 
 The model is Salakhutdinov and Mnih's Bayesian probabilistic matrix
 factorisation (BPMF, ICML 2008) with a bias per user and per item, as in
@@ -66,13 +66,14 @@ def _ids(values, size: int, name: str) -> torch.Tensor:
     ids = torch.as_tensor(array.astype(np.int64))
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= size):
         raise ValueError(
-            f"{name} ids must lie in 0 … {size - 1}; got {int(ids.min())} … {int(ids.max())}"
+            f"{name} ids must lie in 0 … {size - 1}; got {int(ids.min())} … "
+            f"{int(ids.max())}"
         )
     return ids
 
 
 def _triples(users, items, ratings, num_users: int, num_items: int):
-    """Checked rating triples: ``(user ids, item ids)`` as tensors and the ratings as a float array.
+    """Checked rating triples: ``(user ids, item ids)`` as tensors, ratings as floats.
 
     Raises
     ------
@@ -84,7 +85,8 @@ def _triples(users, items, ratings, num_users: int, num_items: int):
     u, i = _ids(users, num_users, "user"), _ids(items, num_items, "item")
     if not len(u) == len(i) == len(ratings):
         raise ValueError(
-            f"users, items and ratings differ in length: {len(u)}, {len(i)}, {len(ratings)}"
+            f"users, items and ratings differ in length: {len(u)}, {len(i)}, "
+            f"{len(ratings)}"
         )
     if len(ratings) == 0:
         raise ValueError("no ratings to factorise")
@@ -107,7 +109,8 @@ def rating_matrix(
     dtype=torch.float64,
     device="cpu",
 ):
-    """Dense ``(mask, values)`` matrices of shape ``(num_users, num_items)`` from rating triples.
+    """Dense ``(mask, values)`` matrices of shape ``(num_users, num_items)`` from
+    rating triples.
 
     ``mask`` is 1 where a rating exists, ``values`` holds it (0 elsewhere).
 
@@ -142,7 +145,8 @@ def posterior_rows(
     ``x_r ~ Normal(prior_mean, inv(prior_precision))``. Its posterior is Normal with
 
         precision  A_r = prior_precision + alpha * sum_j mask[r, j] f_j f_j^T
-        mean       m_r = inv(A_r) (alpha * sum_j mask[r, j] targets[r, j] f_j + prior_precision @ prior_mean)
+        mean       m_r = inv(A_r) (alpha * sum_j mask[r, j] targets[r, j] f_j
+                                   + prior_precision @ prior_mean)
 
     Both sums for every row are one matrix product each (``mask @ (f ⊗ f)`` and
     ``masked_targets @ F``), and all rows are solved with one batched Cholesky.
@@ -186,7 +190,8 @@ def posterior_rows(
     cholesky, info = torch.linalg.cholesky_ex(precision)
     if int(info.max()) > 0:
         raise ValueError(
-            "a posterior precision matrix is not positive definite; raise the prior precision"
+            "a posterior precision matrix is not positive definite; raise the prior "
+            "precision"
         )
     mean = torch.cholesky_solve(rhs.unsqueeze(-1), cholesky).squeeze(-1)
     if generator is None:
@@ -201,7 +206,7 @@ def posterior_rows(
 
 
 class _SparsePattern:
-    """The ratings as a CSR pattern with rows = one side (users or items), built once."""
+    """The ratings as a CSR pattern, rows = one side (users or items), built once."""
 
     def __init__(self, rows, cols, num_rows, num_cols, *, dtype, device):
         order = torch.argsort(rows * num_cols + cols)
@@ -227,7 +232,8 @@ class _SparsePattern:
 
 
 def draw_gaussian_wishart(vectors, rng: np.random.Generator, *, beta0: float = 2.0):
-    """Draw a prior ``(mean, precision)`` for ``vectors`` from their Gaussian–Wishart posterior.
+    """Draw a prior ``(mean, precision)`` for ``vectors``
+    from their Gaussian–Wishart posterior.
 
     The hyper-prior is BPMF's: mean 0 with strength ``beta0``, ``nu0 = d``
     degrees of freedom and scale matrix ``I``. The precision is drawn with
@@ -282,7 +288,8 @@ def _device(device) -> torch.device:
 def _float_dtype(dtype) -> torch.dtype:
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise ValueError(
-            f"dtype must be a floating torch dtype (torch.float64 or torch.float32), got {dtype!r}"
+            "dtype must be a floating torch dtype (torch.float64 or torch.float32), "
+            f"got {dtype!r}"
         )
     return dtype
 
@@ -297,7 +304,8 @@ def _rating_range(rating_range) -> tuple[float, float]:
     low, high = number(low, "the lowest rating"), number(high, "the highest rating")
     if not low < high:
         raise ValueError(
-            f"rating_range must be (lowest, highest) with lowest < highest, got {rating_range!r}"
+            "rating_range must be (lowest, highest) with lowest < highest, got "
+            f"{rating_range!r}"
         )
     return low, high
 
@@ -316,14 +324,15 @@ class BayesianMF:
     burn_in
         Sweeps discarded while the chain moves away from its random start.
     seed
-        Seeds the chain (torch and numpy generators of its own; global state is untouched).
+        Seeds the chain (torch and numpy generators of its own; global state is
+        untouched).
     device
         Where the tensors live (``"cpu"``, ``"cuda"``, …).
     dtype
         ``torch.float64`` (default) keeps the Cholesky solves robust.
     rating_range
-        ``(lowest, highest)`` rating of the scale, default MovieLens's 1–5 stars. Ratings
-        outside it are refused, and every prediction is clipped to it.
+        ``(lowest, highest)`` rating of the scale, default MovieLens's 1–5 stars.
+        Ratings outside it are refused, and every prediction is clipped to it.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -357,8 +366,8 @@ class BayesianMF:
             integer(value, name, minimum=low)
         if burn_in >= num_samples:
             raise ValueError(
-                f"burn_in ({burn_in}) must be smaller than num_samples ({num_samples}): "
-                "no draw would be kept"
+                f"burn_in ({burn_in}) must be smaller than num_samples "
+                f"({num_samples}): no draw would be kept"
             )
         self.num_users, self.num_items, self.dim = (
             int(num_users),
@@ -421,7 +430,8 @@ class BayesianMF:
         generator = torch.Generator(device=self.device).manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         self.mu = float(r.mean())
-        # Each side's vector is [factors, bias]; the other side sees it through [factors, 1].
+        # Each side's vector is [factors, bias]; the other side sees it through
+        # [factors, 1].
         user_vec = 0.1 * torch.randn(self.num_users, d + 1, generator=generator, **kw)
         item_vec = 0.1 * torch.randn(self.num_items, d + 1, generator=generator, **kw)
         ones_u, ones_i = (
@@ -460,7 +470,8 @@ class BayesianMF:
                 alpha,
                 generator,
             )
-            # noise precision: Gamma(1 + n/2, rate 1 + SSE/2), the posterior under a Gamma(1, 1) prior
+            # noise precision: Gamma(1 + n/2, rate 1 + SSE/2), the posterior under a
+            # Gamma(1, 1) prior
             fitted = (
                 self.mu
                 + user_vec[u, d]
@@ -476,7 +487,8 @@ class BayesianMF:
                     + item_vec[:, d][None, :]
                     + user_vec[:, :d] @ item_vec[:, :d].T
                 )
-                # average clipped draws: a draw outside the scale is not a possible rating
+                # average clipped draws:
+                # a draw outside the scale is not a possible rating
                 self._score_sum += scores.clamp(*self.rating_range)
                 self._kept += 1
                 row = {
@@ -496,9 +508,10 @@ class BayesianMF:
         low, high = self.rating_range
         if ratings.min() < low or ratings.max() > high:
             raise ValueError(
-                f"{what} must lie on the rating scale {low:g}–{high:g} (rating_range); got "
-                f"{ratings.min():g} … {ratings.max():g}. The model clips every prediction to its "
-                "scale: for another one (e.g. half stars 0.5–5) pass rating_range=(lowest, highest)"
+                f"{what} must lie on the rating scale {low:g}–{high:g} (rating_range); "
+                f"got {ratings.min():g} … {ratings.max():g}. The model clips every "
+                "prediction to its scale: for another one (e.g. half stars 0.5–5) pass "
+                "rating_range=(lowest, highest)"
             )
 
     def _check_fitted(self) -> None:
@@ -513,7 +526,8 @@ class BayesianMF:
         return self._score_sum / self._kept
 
     def predict(self, users, items) -> np.ndarray:
-        """Posterior-mean ratings of (user, item) pairs, clipped to ``rating_range``, as a numpy array."""
+        """Posterior-mean ratings of (user, item) pairs, clipped to ``rating_range``,
+        as a numpy array."""
         self._check_fitted()
         u = _ids(users, self.num_users, "user").to(self.device)
         i = _ids(items, self.num_items, "item").to(self.device)
@@ -530,7 +544,8 @@ class BayesianMF:
     def __repr__(self) -> str:
         state = f"{self._kept} draws kept" if self._kept else "not fitted"
         return (
-            f"BayesianMF(dim={self.dim}, num_samples={self.num_samples}, burn_in={self.burn_in}, "
+            f"BayesianMF(dim={self.dim}, num_samples={self.num_samples}, "
+            f"burn_in={self.burn_in}, "
             f"rating_range={self.rating_range[0]:g}–{self.rating_range[1]:g}, "
             f"seed={self.seed}; {state})"
         )

@@ -55,12 +55,13 @@ def _result(passed: bool, detail: str, hint: str) -> Result:
 
 
 def _as_array(value, name: str) -> np.ndarray:
-    """Turn numbers, lists, numpy arrays and torch/TF tensors into a float numpy array."""
+    """Turn numbers, lists, numpy arrays and torch/TF tensors into a float array."""
     try:
         return np.asarray(to_numpy(value), dtype=float)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            f"{name} must be a number or an array of numbers, got {type(value).__name__}"
+            f"{name} must be a number or an array of numbers, got "
+            f"{type(value).__name__}"
         ) from error
 
 
@@ -109,7 +110,7 @@ def check_equal(answer, expected, *, hint: str = "") -> Result:
 
 
 def _same(answer, expected) -> bool:
-    """Exact equality that also works for arrays and tensors (element-wise, same shape) and NaN."""
+    """Exact equality, also for NaN and arrays or tensors (element-wise, same shape)."""
     if any(
         hasattr(v, "shape") and getattr(v, "ndim", 0) > 0 for v in (answer, expected)
     ):
@@ -185,7 +186,8 @@ def check_function(
         if not outcome:
             return _result(
                 False,
-                f"for input {x!r}: {outcome.message.removeprefix('❌ Not yet: ').rstrip('.')}",
+                f"for input {x!r}: "
+                f"{outcome.message.removeprefix('❌ Not yet: ').rstrip('.')}",
                 hint,
             )
     return _result(True, "", hint)

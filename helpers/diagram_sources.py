@@ -104,11 +104,13 @@ DIAGRAMS = {
             "title: Project 7.1 · image recognition",
             "---",
             "flowchart LR",
-            '  d["MNIST / Fashion-MNIST<br/>28×28 grey images"] --> n["scale pixels to [0, 1],<br/>normalise"]',
+            '  d["MNIST / Fashion-MNIST<br/>28×28 grey images"] --> '
+            'n["scale pixels to [0, 1],<br/>normalise"]',
             '  n --> a["augment<br/>(improved model)"]',
             '  a --> m["CNN"]',
             '  m --> s["softmax over 10 classes"]',
-            '  s --> e["test accuracy,<br/>confusion matrix,<br/>misclassified images"]',
+            "  s --> "
+            'e["test accuracy,<br/>confusion matrix,<br/>misclassified images"]',
             '  s --> demo["demo: any picture →<br/>28×28 grey → top-3 classes"]',
         ]
     ),
@@ -118,7 +120,8 @@ DIAGRAMS = {
             "title: Project 7.2 · text classification",
             "---",
             "flowchart LR",
-            '  r["reviews<br/>(IMDB or Rotten Tomatoes;<br/>Chinese shopping reviews)"] --> t["tokenise<br/>(English / Chinese)"]',
+            '  r["reviews<br/>(IMDB or Rotten Tomatoes;<br/>Chinese shopping '
+            'reviews)"] --> t["tokenise<br/>(English / Chinese)"]',
             '  t --> v["vocabulary:<br/>ids, padding, unknown"]',
             '  v --> emb["embedding"]',
             '  emb --> pk["packed variable-length batch"]',
@@ -126,7 +129,8 @@ DIAGRAMS = {
             '  lstm --> last["final hidden state<br/>of each review"]',
             '  last --> drop["dropout"]',
             '  drop --> lin["linear → probability"]',
-            '  r --> base["baselines: majority class,<br/>TF-IDF + logistic regression"]',
+            "  r --> "
+            'base["baselines: majority class,<br/>TF-IDF + logistic regression"]',
             '  r --> pre["pretrained encoder:<br/>frozen features / fine-tuned"]',
             '  lin --> cmp["accuracy side by side"]',
             "  base --> cmp",
@@ -139,7 +143,8 @@ DIAGRAMS = {
             "title: Project 7.3 · recommender",
             "---",
             "flowchart LR",
-            '  ml["MovieLens-100k ratings<br/>user, item, rating"] --> folds["official folds u1–u5"]',
+            '  ml["MovieLens-100k ratings<br/>user, item, rating"] --> '
+            'folds["official folds u1–u5"]',
             '  folds --> mf["matrix factorisation:<br/>r̂ = μ + b_u + b_i + p_u · q_i"]',
             '  mf --> fit["mini-batch training,<br/>MSE + L2"]',
             '  fit --> ev["RMSE, MAE (mean ± std);<br/>precision, recall, NDCG @10"]',
@@ -198,7 +203,8 @@ DIAGRAMS = {
             '  L1 --> L["L = ℓ₁ + ℓ₂ + ℓ₃"]',
             "  L2 --> L",
             "  L3 --> L",
-            '  L -. "backpropagation through time:<br/>∂L/∂W sums over all steps" .-> h1',
+            '  L -. "backpropagation through time:<br/>∂L/∂W sums over all steps" .-> '
+            "h1",
             "  linkStyle 0,2,4 stroke:#d62728,stroke-width:2px",
             "  linkStyle 1,3,5 stroke:#1f77b4,stroke-width:2px",
             "  linkStyle 6,7,8 stroke:#2ca02c,stroke-width:2px",
@@ -210,13 +216,15 @@ DIAGRAMS = {
             "title: The training run",
             "---",
             "flowchart LR",
-            '  D["1 Prepare data<br/>clean, split, normalise"] --> I["2 Initialise<br/>parameters"]',
+            '  D["1 Prepare data<br/>clean, split, normalise"] --> '
+            'I["2 Initialise<br/>parameters"]',
             '  I --> F["3 Forward pass<br/>predictions"]',
             '  F --> L["4 Loss<br/>vs labels"]',
             '  L --> B["5 Backward pass<br/>and optimiser step"]',
             '  B --> V{"6 Validation loss<br/>improved lately?"}',
             '  V -->|"yes, next epoch"| F',
-            '  V -->|"no for patience epochs"| S["Stop and restore<br/>the best weights"]',
+            '  V -->|"no for patience epochs"| '
+            'S["Stop and restore<br/>the best weights"]',
         ]
     ),
     "Training loop": "\n".join(
@@ -240,7 +248,8 @@ DIAGRAMS = {
             '  save --> sched["learning-rate schedule step"]',
             "  patience -- no --> sched",
             "  sched --> shuffle",
-            '  patience -- yes --> stop["stop; reload the best checkpoint;<br/>report test metrics once"]',
+            "  patience -- yes --> "
+            'stop["stop; reload the best checkpoint;<br/>report test metrics once"]',
         ]
     ),
     "Two-layer network forward and backward": "\n".join(

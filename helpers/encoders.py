@@ -18,14 +18,14 @@ from .tensors import to_numpy
 
 
 def mean_pool(hidden, mask):
-    """Average the token vectors of each text, ignoring padding: (n, time, width) → (n, width)."""
+    """Average each text's token vectors, ignoring padding: (n, time, w) → (n, w)."""
     mask = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
 @torch.no_grad()
 def embed(texts, tokenizer, encoder, batch_size=64, max_length=256):
-    """Unit-length sentence embeddings (n, width): the mean of the encoder's token vectors."""
+    """Unit-length sentence embeddings (n, width): the mean of the token vectors."""
     encoder.eval()
     texts = list(texts)
     device = next(encoder.parameters()).device

@@ -17,7 +17,7 @@ from pathlib import Path
 
 FONT_PACKAGE = "noto-cjk-sans-otc"
 PREFERRED_FAMILY = "Noto Sans CJK SC"
-"""The collection's Simplified-Chinese face (its glyph shapes follow the mainland standard)."""
+"""The collection's Simplified-Chinese face (glyph shapes of the mainland standard)."""
 
 
 def font_path() -> Path:

@@ -1,8 +1,8 @@
-"""Reader input for the chapters' interactive cells: checked, with a clear message on bad input.
+"""Reader input for the interactive cells: checked, with a clear message on bad input.
 
-A widget hands its callback whatever the reader typed or chose. These helpers turn that into
-a clean value or a ``ValueError`` whose message says what is wrong and what to do, and
-:func:`explain_errors` shows that message in place of a traceback.
+A widget hands its callback whatever the reader typed or chose. These helpers turn that
+into a clean value or a ``ValueError`` whose message says what is wrong and what to do,
+and :func:`explain_errors` shows that message in place of a traceback.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def parse_number(
 
 
 def clean_text(text, name: str, *, max_chars: int = 2_000) -> str:
-    """Return the reader's text without surrounding blanks; refuse empty or over-long text.
+    """Return the reader's text stripped; refuse empty or over-long text.
 
     Examples
     --------
@@ -105,7 +105,7 @@ def clean_text(text, name: str, *, max_chars: int = 2_000) -> str:
 def text_lines(
     text, name: str, *, max_lines: int = 200, max_chars: int = 20_000
 ) -> list[str]:
-    """Split the reader's text into its non-blank lines (one item per line), each stripped.
+    """Split the reader's text into non-blank lines (one item per line), each stripped.
 
     Examples
     --------
@@ -141,10 +141,10 @@ def parse_numbers(text, name: str, *, count: int) -> list[float]:
 
 
 def explain_errors(function):
-    """Wrap a widget callback so that a ``ValueError`` is printed as one line, not raised.
+    """Wrap a widget callback: a ``ValueError`` is printed as one line, not raised.
 
-    Only ``ValueError`` — the error these helpers and :mod:`helpers.arguments` raise for bad
-    input — is caught; a bug of any other kind still shows its traceback.
+    Only ``ValueError`` — the error these helpers and :mod:`helpers.arguments` raise for
+    bad input — is caught; a bug of any other kind still shows its traceback.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Landmark models with their published sizes, shared by chapter 1 (history) and chapter 8 (trends).
+"""Landmark models and their published sizes, for chapters 1 (history) and 8 (trends).
 
 One table, one copy: every number is taken from the paper named in ``source`` (a key of
 ``references.bib``); blank where the authors did not publish it.
@@ -89,12 +89,13 @@ COLUMNS = [
 
 
 def landmark_models():
-    """The table as a new pandas DataFrame; ``active_params`` equals ``params`` for dense models.
+    """The table as a new pandas DataFrame (``active_params`` = ``params`` if dense).
 
     Returns
     -------
     pandas.DataFrame
-        One row per model, columns :data:`COLUMNS`, in the order of the list above (by year).
+        One row per model, columns :data:`COLUMNS`, in the order of the list above (by
+        year).
     """
     import pandas as pd
 

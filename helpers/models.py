@@ -1,4 +1,4 @@
-"""Models the chapters teach, saved here so later chapters, scripts and benchmarks reuse them.
+"""Models the chapters teach, saved here for later chapters, scripts and benchmarks.
 
 Each definition below is written first, visibly, in the chapter that teaches
 it, in a cell that starts with ``# taught here; saved in helpers.models``.
@@ -20,7 +20,7 @@ from torch import nn
 
 
 def article_cnn() -> nn.Sequential:
-    """The article's CNN for 28×28 grey images (7.1.2), returning logits for 10 classes."""
+    """The article's CNN for 28×28 grey images (7.1.2): logits for 10 classes."""
     # Conv32 → Pool → Conv64 → Pool → Conv64 → Dense64 → Dense10
     return nn.Sequential(
         nn.Conv2d(1, 32, 3),
@@ -39,7 +39,7 @@ def article_cnn() -> nn.Sequential:
 
 
 def augment(x, max_shift=2, max_degrees=10.0, flip=False):
-    """Randomly shift, rotate and (if ``flip``) mirror a batch of images (n, 1, h, w)."""
+    """Randomly shift, rotate and (if ``flip``) mirror images (n, 1, h, w)."""
     n, device = len(x), x.device
     angle = (torch.rand(n, device=device) * 2 - 1) * math.radians(max_degrees)
     # the grid's units run from -1 to 1 across the image: pixels × 2 / width
@@ -60,7 +60,7 @@ def augment(x, max_shift=2, max_degrees=10.0, flip=False):
 
 
 def improved_cnn(width=32, convs_per_stage=2, dropout=0.3) -> nn.Sequential:
-    """Three stages of (3×3 conv, batch norm, ReLU), global pooling, dropout, a linear layer."""
+    """Three (3×3 conv, batch norm, ReLU) stages, global pooling, dropout, linear."""
     layers, c_in = [], 1
     for stage in range(3):
         c_out = width * 2**stage

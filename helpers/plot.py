@@ -26,7 +26,7 @@ from .arguments import integer, number, positive_number
 from .tensors import to_numpy
 
 MAX_RESOLUTION = 2000
-"""Largest grid side for the contour plots: 4 million evaluations already take a while."""
+"""Largest grid side of a contour plot: 4 million evaluations already take a while."""
 MAX_IMAGES = 400
 """More images than this make a figure too tall to look at (and slow to draw)."""
 
@@ -135,17 +135,20 @@ def plot_decision_boundary(
     """
     if not callable(predict_fn):
         raise TypeError(
-            f"predict_fn must be a function of an (n, 2) array, got {type(predict_fn).__name__}"
+            "predict_fn must be a function of an (n, 2) array, got "
+            f"{type(predict_fn).__name__}"
         )
     X, y = _to_numpy(X, "X"), _to_numpy(y, "y")
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
         raise ValueError(
-            f"X must have shape (n, 2) with n ≥ 1 — two features to draw — got {X.shape}"
+            "X must have shape (n, 2) with n ≥ 1 — two features to draw — got "
+            f"{X.shape}"
         )
     _finite(X, "X")
     if y.shape != (len(X),):
         raise ValueError(
-            f"y must have one label per row of X: expected shape ({len(X)},), got {y.shape}"
+            f"y must have one label per row of X: expected shape ({len(X)},), got "
+            f"{y.shape}"
         )
     _whole(y, "y", "")
     resolution = _resolution(resolution)
@@ -158,7 +161,8 @@ def plot_decision_boundary(
     labels = _to_numpy(predict_fn(grid), "predict_fn(...)").reshape(-1)
     if labels.shape != (len(grid),):
         raise ValueError(
-            f"predict_fn must return one label per point: got {labels.size} for {len(grid)} points"
+            f"predict_fn must return one label per point: got {labels.size} for "
+            f"{len(grid)} points"
         )
     _whole(
         labels,
@@ -227,7 +231,8 @@ def plot_history(
     """
     if not isinstance(history, Mapping):
         raise TypeError(
-            f"history must be a dict of name -> list of numbers, got {type(history).__name__}"
+            "history must be a dict of name -> list of numbers, got "
+            f"{type(history).__name__}"
         )
     if not history:
         raise ValueError("history is empty: nothing to plot")
@@ -237,8 +242,8 @@ def plot_history(
         if values.size == 0:
             hint = (
                 (
-                    ": a helpers.train.History holds losses, accuracies and seconds; plot "
-                    "history.curves('loss') or history.curves('acc')"
+                    ": a helpers.train.History holds losses, accuracies and seconds; "
+                    "plot history.curves('loss') or history.curves('acc')"
                 )
                 if hasattr(history, "curves")
                 else ""
@@ -329,7 +334,8 @@ def show_images(
                 else ""
             )
             raise ValueError(
-                f"images must have shape (n, h, w) or (n, 1, h, w), got {images.shape}{hint}"
+                "images must have shape (n, h, w) or (n, 1, h, w), got "
+                f"{images.shape}{hint}"
             )
         images = list(images)
     if not images:
@@ -348,7 +354,8 @@ def show_images(
         titles is not None and not hasattr(titles, "__len__")
     ):
         raise TypeError(
-            f"titles must be a list with one title per image, got {type(titles).__name__}"
+            "titles must be a list with one title per image, got "
+            f"{type(titles).__name__}"
         )
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(titles)} titles for {len(images)} images")
@@ -442,8 +449,9 @@ def plot_surface_path(
         bad = np.flatnonzero(~np.isfinite(path).all(axis=1))
         if bad.size:
             raise ValueError(
-                f"path holds NaN or infinite values from step {bad[0]} on: the optimiser "
-                "diverged (try a smaller learning rate), or cut the path before it"
+                f"path holds NaN or infinite values from step {bad[0]} on: the "
+                "optimiser diverged (try a smaller learning rate), or cut the path "
+                "before it"
             )
 
     def default_range(column: int) -> tuple[float, float]:

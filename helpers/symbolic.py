@@ -1,4 +1,4 @@
-"""SymPy ↔ autograd: turn symbolic formulas into PyTorch functions and check derivatives.
+"""SymPy ↔ autograd: turn symbolic formulas into PyTorch functions, check derivatives.
 
 A chapter derives a formula with SymPy (a gradient, a Jacobian, a matrix-calculus
 identity) and then asks: does PyTorch's autograd, differentiating the same
@@ -20,8 +20,11 @@ Examples
 >>> x, y = sp.symbols("x y")
 >>> check_gradient(sp.sin(x) * y**2, [x, y], [0.5, 2.0])
 ✅ symbolic and autograd derivatives agree (2 entries, max abs error 0, max rel error 0)
->>> check_gradient(sp.sin(x) * y**2, [x, y], [0.5, 2.0], gradient=[sp.sin(x) * y**2, 2 * y])
-❌ derivatives differ at index (0, 1): symbolic 4, autograd 1.9177 (max abs error 2.08, max rel error 1.09)
+>>> check_gradient(  # doctest: +NORMALIZE_WHITESPACE
+...     sp.sin(x) * y**2, [x, y], [0.5, 2.0], gradient=[sp.sin(x) * y**2, 2 * y]
+... )
+❌ derivatives differ at index (0, 1): symbolic 4, autograd 1.9177
+(max abs error 2.08, max rel error 1.09)
 """
 
 from __future__ import annotations
@@ -52,8 +55,9 @@ class DerivativeCheck(Result):
         Largest absolute difference and largest difference relative to
         ``|autograd|`` (entries where autograd is 0 count with their absolute error).
     passed
-        True when every entry satisfies ``|symbolic - autograd| <= atol + rtol * |autograd|``
-        and, if a torch function was supplied, its values equal the expression's.
+        True when every entry satisfies
+        ``|symbolic - autograd| <= atol + rtol * |autograd|`` and, if a torch function
+        was supplied, its values equal the expression's.
     message
         What :func:`repr` shows: ✅ or ❌ with the numbers.
     """
@@ -133,7 +137,8 @@ def _check_symbols(
 
 
 def _as_expressions(expr) -> tuple[list, tuple[int, ...]]:
-    """A scalar, a list of scalars or a SymPy Matrix → (flat list of expressions, shape)."""
+    """A scalar, a list of scalars or a SymPy Matrix →
+    (flat list of expressions, shape)."""
     sp = _sympy()
     if isinstance(expr, sp.MatrixBase):
         expr = sp.Matrix(
@@ -141,7 +146,8 @@ def _as_expressions(expr) -> tuple[list, tuple[int, ...]]:
         )  # also turns an explicit MatrixSymbol expression into entries
         if expr.shape[0] * expr.shape[1] == 0:
             raise ValueError(
-                f"the Matrix is empty (shape {expr.shape}): there is nothing to differentiate"
+                f"the Matrix is empty (shape {expr.shape}): there is nothing to "
+                "differentiate"
             )
         return list(expr), tuple(expr.shape)
     if isinstance(expr, (list, tuple)):
@@ -167,7 +173,8 @@ def _lambdify_torch(symbols: list, expr) -> Callable:
 
     ``lambdify`` documents ``modules=[mapping, "torch"]``: names in ``mapping`` win over
     torch's own. A first pass tells which functions the printed code calls (its code
-    object's ``co_names``); the second pass maps exactly those to tensor-coercing versions.
+    object's ``co_names``); the second pass maps exactly those to tensor-coercing
+    versions.
     """
     import inspect
 
@@ -283,7 +290,8 @@ def _evaluate(exprs: list, symbols: list, point: np.ndarray) -> np.ndarray:
         if not value.is_number:
             raise ValueError(
                 f"{e} did not evaluate to a number at {at}; if it contains re(), im() "
-                "or Derivative, declare the symbols real: sympy.symbols('x y', real=True)"
+                "or Derivative, declare the symbols real: sympy.symbols('x y', "
+                "real=True)"
             )
         if not value.is_real:
             raise ValueError(
@@ -315,8 +323,9 @@ def check_jacobian(
     point
         Where to compare: a sequence, array or tensor of ``len(symbols)`` numbers.
     jacobian
-        The Jacobian you derived, a Matrix of shape ``(number of outputs, len(symbols))``.
-        Default: SymPy's own ``Matrix(outputs).jacobian(symbols)``.
+        The Jacobian you derived, a Matrix of shape
+        ``(number of outputs, len(symbols))``. Default: SymPy's own
+        ``Matrix(outputs).jacobian(symbols)``.
     torch_fn
         The same function written in torch, taking one 1-D float64 tensor of
         ``len(symbols)`` values and returning a tensor with the outputs (any
@@ -354,8 +363,8 @@ def check_jacobian(
         jacobian = sp.Matrix(jacobian)
         if jacobian.shape != (len(flat), len(symbols)):
             raise ValueError(
-                f"jacobian has shape {jacobian.shape}, expected "
-                f"({len(flat)}, {len(symbols)}): one row per output, one column per symbol"
+                f"jacobian has shape {jacobian.shape}, expected ({len(flat)}, "
+                f"{len(symbols)}): one row per output, one column per symbol"
             )
         _check_symbols(symbols, list(jacobian), what="the jacobian")
     symbolic = _evaluate(list(jacobian), symbols, x0).reshape(len(flat), len(symbols))
@@ -371,13 +380,15 @@ def check_jacobian(
         value = torch_fn(x.clone())
     if not isinstance(value, torch.Tensor):
         raise TypeError(
-            f"torch_fn must return a torch tensor computed from its input, got "
-            f"{type(value).__name__}: autograd cannot differentiate through numpy or Python numbers"
+            "torch_fn must return a torch tensor computed from its input, got "
+            f"{type(value).__name__}: autograd cannot differentiate through numpy or "
+            "Python numbers"
         )
     value = value.to(torch.float64).reshape(-1)
     if value.numel() != len(flat):
         raise ValueError(
-            f"torch_fn returned {value.numel()} value(s), the expression has {len(flat)}"
+            f"torch_fn returned {value.numel()} value(s), the expression has "
+            f"{len(flat)}"
         )
     expected_value = _evaluate(flat, symbols, x0)
     same_function = np.allclose(to_numpy(value), expected_value, rtol=rtol, atol=atol)
@@ -397,7 +408,10 @@ def check_jacobian(
             f"{to_numpy(value)} vs {expected_value}"
         )
     elif agree:
-        message = f"✅ symbolic and autograd derivatives agree ({auto.size} entries, {numbers})"
+        message = (
+            f"✅ symbolic and autograd derivatives agree ({auto.size} entries, "
+            f"{numbers})"
+        )
     else:
         worst = np.unravel_index(np.argmax(error - rtol * np.abs(auto)), error.shape)
         message = (
@@ -464,8 +478,8 @@ def check_gradient(
     jacobian = None
     if isinstance(gradient, (str, bytes)):
         raise TypeError(
-            "gradient must be a list of SymPy expressions, one per symbol, not a string "
-            "(write e.g. [2*x, 3*y**2], or sympy.sympify the text first)"
+            "gradient must be a list of SymPy expressions, one per symbol, not a "
+            "string (write e.g. [2*x, 3*y**2], or sympy.sympify the text first)"
         )
     if gradient is not None:
         gradient = (

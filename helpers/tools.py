@@ -106,7 +106,7 @@ def plot_runs(
     log_scale: bool = False,
     ax=None,
 ):
-    """Draw one tag of several runs, TensorBoard style: faint raw values, smoothed lines.
+    """Draw one tag of several runs, TensorBoard style: faint raw values, smooth lines.
 
     Raises
     ------
@@ -232,7 +232,7 @@ def _item_key(item) -> str:
 
 
 def wandb_history(records) -> pd.DataFrame:
-    """The rows that ``wandb.log`` wrote, one per call, from :func:`read_wandb_records`."""
+    """The rows ``wandb.log`` wrote, one per call, from :func:`read_wandb_records`."""
     rows = [
         {_item_key(i): json.loads(i.value_json) for i in r.history.item}
         for r in records
@@ -243,7 +243,7 @@ def wandb_history(records) -> pd.DataFrame:
 
 
 def wandb_summary(records) -> dict:
-    """The run's final summary (last value of each key), from :func:`read_wandb_records`."""
+    """The run's final summary ({key: last value}) from :func:`read_wandb_records`."""
     summary = {}
     for record in records:
         if record.WhichOneof("record_type") == "summary":

@@ -32,7 +32,8 @@ HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 
 class History(dict):
-    """Per-epoch lists: ``train_loss``, ``train_acc``, ``val_loss``, ``val_acc``, ``seconds``.
+    """Per-epoch lists: ``train_loss``, ``train_acc``, ``val_loss``,
+    ``val_acc``, ``seconds``.
 
     A plain ``dict`` of lists (``history["val_acc"][-1]`` is the last epoch's
     validation accuracy); the ``val_*`` lists stay empty without validation data.
@@ -52,7 +53,8 @@ class History(dict):
         return len(self["train_loss"])
 
     def curves(self, kind: str = "acc") -> dict[str, list[float]]:
-        """The non-empty ``*_loss`` or ``*_acc`` series, for :func:`helpers.plot.plot_history`."""
+        """The non-empty ``*_loss`` or ``*_acc`` series,
+        for :func:`helpers.plot.plot_history`."""
         if kind not in ("loss", "acc"):
             raise ValueError(f"kind must be 'loss' or 'acc', got {kind!r}")
         return {
@@ -63,7 +65,8 @@ class History(dict):
 
 
 def _as_tensor(values, name: str):
-    """``torch.as_tensor`` with a sentence instead of a traceback for text or ragged lists."""
+    """``torch.as_tensor`` with a sentence instead of a traceback
+    for text or ragged lists."""
     import torch
 
     try:
@@ -153,7 +156,8 @@ class TensorLoader:
 
 
 class LoaderError(ValueError):
-    """A loader that cannot be used as asked; ``history`` holds the epochs completed before it."""
+    """A loader that cannot be used as asked;
+    ``history`` holds the epochs completed before it."""
 
     def __init__(self, message: str, history: History | None = None):
         super().__init__(message)
@@ -161,7 +165,8 @@ class LoaderError(ValueError):
 
 
 def _known_length(loader) -> int | None:
-    """``len(loader)``, or None when it has none (a generator, an iterable-style ``DataLoader``)."""
+    """``len(loader)``, or None when it has none
+    (a generator, an iterable-style ``DataLoader``)."""
     try:
         return len(loader)
     except (
@@ -171,7 +176,8 @@ def _known_length(loader) -> int | None:
 
 
 def _is_one_shot(loader) -> bool:
-    """True for an iterator (a generator, ``iter(...)``, ``map``): a second pass yields nothing.
+    """True for an iterator (a generator, ``iter(...)``, ``map``):
+    a second pass yields nothing.
 
     Only ``__next__`` is looked at: calling ``iter()`` on a ``DataLoader`` to find
     out would start its worker processes.
@@ -180,7 +186,7 @@ def _is_one_shot(loader) -> bool:
 
 
 def _check_loader(loader, name: str, *, passes: int = 1) -> None:
-    """Refuse what cannot feed ``passes`` passes of ``(x, y)`` batches, before any training.
+    """Refuse what cannot feed ``passes`` passes of ``(x, y)`` batches, before training.
 
     A re-iterable object (a ``DataLoader``, a :class:`TensorLoader`, a list of
     batches, an iterable-style ``DataLoader``) is fine. A one-shot iterator
@@ -203,14 +209,16 @@ def _check_loader(loader, name: str, *, passes: int = 1) -> None:
         )
     if passes > 1 and _is_one_shot(loader):
         raise LoaderError(
-            f"{name} is a one-shot iterator ({type(loader).__name__}): it would be used up after "
-            f"the first of {passes} passes. Pass something that can be iterated again: a "
-            "torch DataLoader, a helpers.train.TensorLoader, or list(...) of the (x, y) batches."
+            f"{name} is a one-shot iterator ({type(loader).__name__}): it would be "
+            f"used up after the first of {passes} passes. Pass something that can be "
+            "iterated again: a torch DataLoader, a helpers.train.TensorLoader, or "
+            "list(...) of the (x, y) batches."
         )
 
 
 def _pairs(loader, name: str):
-    """Yield the ``(x, y)`` batches of ``loader``, refusing anything else with a clear message."""
+    """Yield the ``(x, y)`` batches of ``loader``,
+    refusing anything else with a clear message."""
     for batch in loader:
         if not isinstance(batch, (tuple, list)) or len(batch) != 2:
             kind = (
@@ -341,7 +349,8 @@ def fit(
     monitor: str = "val_loss",
     min_delta: float = 0.0,
 ) -> History:
-    """Train ``model`` for up to ``epochs`` passes over ``train_loader``, optionally stopping early.
+    """Train ``model`` for up to ``epochs`` passes over ``train_loader``,
+    optionally stopping early.
 
     Parameters
     ----------
@@ -349,8 +358,8 @@ def fit(
         A ``torch.nn.Module`` returning logits; it is moved to ``device``.
     train_loader
         Re-iterable ``(x, y)`` batches: a ``DataLoader`` (map- or iterable-style), a
-        :class:`TensorLoader` or a list of pairs. A generator is accepted for ``epochs=1``
-        only: it is used up after one pass.
+        :class:`TensorLoader` or a list of pairs. A generator is accepted for
+        ``epochs=1`` only: it is used up after one pass.
     epochs
         Largest number of passes (a positive integer).
     optimizer
@@ -388,7 +397,8 @@ def fit(
     History
         One entry per completed epoch in each list; ``history.best_epoch`` (1-based) and
         ``history.best_value`` say where ``monitor`` was best, ``history.stopped_early``
-        whether patience ran out, ``history.restored`` whether the best weights were loaded.
+        whether patience ran out, ``history.restored`` whether the best weights were
+        loaded.
 
     Raises
     ------
@@ -485,9 +495,9 @@ def fit(
                 history.stopped_early = True
                 if progress:
                     print(
-                        f"early stop after epoch {epoch}: {monitor} has not improved for "
-                        f"{patience} epoch(s); best {history.best_value:.4f} at epoch "
-                        f"{history.best_epoch}"
+                        f"early stop after epoch {epoch}: {monitor} has not improved "
+                        f"for {patience} epoch(s); best {history.best_value:.4f} at "
+                        f"epoch {history.best_epoch}"
                     )
                 break
     except (
@@ -631,7 +641,8 @@ def predict(model, x, device=None, batch_size: int = 1024):
 
 
 class LivePlot:
-    """Redraw loss and accuracy curves in a notebook after each epoch (``fit(on_epoch_end=...)``).
+    """Redraw loss and accuracy curves in a notebook after each epoch
+    (``fit(on_epoch_end=...)``).
 
     Uses :func:`helpers.plot.plot_history`. The figure is updated in place in
     Jupyter; outside a notebook (a script) only the last figure is kept.

@@ -38,11 +38,12 @@ class ImageError(ValueError):
 MAX_PIXELS = 100_000_000
 """Larger pictures are refused (a 10000 × 10000 picture is 100 megapixels). A JPEG is
 measured after decoding at reduced scale, so only other formats meet this limit in
-practice; Pillow itself refuses any picture over about 179 megapixels before decoding."""
+practice; Pillow itself refuses any picture over about 179 megapixels before
+decoding."""
 WORKING_SIDE = 512
-"""Large pictures are reduced (by a whole factor) until their shorter side is below twice
-this: far more detail than a 28×28 digit or a 224×224 network input needs, in a fraction
-of the memory."""
+"""Large pictures are reduced (by a whole factor) until their shorter side is below
+twice this: far more detail than a 28×28 digit or a 224×224 network input needs, in a
+fraction of the memory."""
 _HIGH_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 _EXIF_ORIENTATION = 0x0112
 
@@ -64,9 +65,10 @@ def open_image(source):
     -------
     PIL.Image.Image
         Upright (EXIF orientation applied); 16-bit and float pictures become 8-bit grey,
-        stretched by their real range as arrays are. A picture whose shorter side is at least
-        ``2 * WORKING_SIDE`` is reduced by a whole factor; a JPEG is decoded at the
-        reduced size directly (``Image.draft``), other formats are decoded, then reduced.
+        stretched by their real range as arrays are. A picture whose shorter side is at
+        least ``2 * WORKING_SIDE`` is reduced by a whole factor; a JPEG is decoded at
+        the reduced size directly (``Image.draft``), other formats are decoded, then
+        reduced.
 
     Raises
     ------
@@ -94,7 +96,8 @@ def open_image(source):
         source = bytes(source)
     if not isinstance(source, bytes):
         raise ImageError(
-            f"expected image bytes, a path, a Pillow image or an array, got {type(source).__name__}"
+            "expected image bytes, a path, a Pillow image or an array, got "
+            f"{type(source).__name__}"
         )
     if not source:
         raise ImageError("the file is empty")
@@ -111,8 +114,8 @@ def open_image(source):
         ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageError(
-            "this file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP): "
-            f"{type(error).__name__}"
+            "this file is not an image that can be read (use PNG, JPEG, GIF, BMP or "
+            f"WebP): {type(error).__name__}"
         ) from error
     return _decode(image)
 
@@ -134,8 +137,8 @@ def _decode(image):
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(
             f"the picture is {width} × {height} pixels ({width * height / 1e6:.0f} "
-            f"megapixels); pictures over {MAX_PIXELS / 1e6:.0f} megapixels are refused. "
-            "Crop the digit, or save a smaller copy, and try again"
+            f"megapixels); pictures over {MAX_PIXELS / 1e6:.0f} megapixels are "
+            "refused. Crop the digit, or save a smaller copy, and try again"
         )
     orientation = image.getexif().get(
         _EXIF_ORIENTATION, 1
@@ -146,8 +149,8 @@ def _decode(image):
             image.load()  # decode now: a truncated file fails here, not later
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(
-            "this file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP): "
-            f"{type(error).__name__}"
+            "this file is not an image that can be read (use PNG, JPEG, GIF, BMP or "
+            f"WebP): {type(error).__name__}"
         ) from error
     return _upright(_eight_bit(_reduce(image)), orientation)
 
@@ -157,7 +160,8 @@ def _reduction_factor(size: tuple[int, int]) -> int:
 
 
 def _reduce(image):
-    """Shrink by a whole factor (box average) so the shorter side is below ``2 * WORKING_SIDE``."""
+    """Shrink by a whole factor (box average) so the shorter side is below
+    ``2 * WORKING_SIDE``."""
     from PIL import Image
 
     factor = _reduction_factor(image.size)
@@ -186,7 +190,8 @@ def _reduce(image):
 
 
 def _eight_bit(image):
-    """16-bit and float pictures → 8-bit grey, read by their real range (``convert("L")`` clips)."""
+    """16-bit and float pictures → 8-bit grey,
+    read by their real range (``convert("L")`` clips)."""
     from PIL import Image
 
     if image.mode not in _HIGH_BIT_MODES:
@@ -197,7 +202,8 @@ def _eight_bit(image):
 
 
 def _upright(image, orientation: int):
-    """Apply an EXIF orientation tag (what ``ImageOps.exif_transpose`` does) to any image."""
+    """Apply an EXIF orientation tag
+    (what ``ImageOps.exif_transpose`` does) to any image."""
     from PIL import Image
 
     method = {
@@ -240,13 +246,14 @@ def _array_image(array: np.ndarray):
         or (array.ndim == 3 and array.shape[-1] not in (2, 3, 4))
     ):
         raise ImageError(
-            "an image array must be 2-D grey (height, width), (height, width, channels) "
-            f"or channel-first (channels, height, width) with 1–4 channels; got shape {array.shape}"
+            "an image array must be 2-D grey (height, width), (height, width, "
+            "channels) or channel-first (channels, height, width) with 1–4 channels; "
+            f"got shape {array.shape}"
         )
     if array.shape[0] * array.shape[1] > MAX_PIXELS:
         raise ImageError(
-            f"the image array is {array.shape[1]} × {array.shape[0]} pixels; arrays over "
-            f"{MAX_PIXELS / 1e6:.0f} megapixels are refused (downscale it first)"
+            f"the image array is {array.shape[1]} × {array.shape[0]} pixels; arrays "
+            f"over {MAX_PIXELS / 1e6:.0f} megapixels are refused (downscale it first)"
         )
     return Image.fromarray(np.round(_unit_range(array) * 255).astype(np.uint8))
 
@@ -299,7 +306,8 @@ def border_mean(grey: np.ndarray, width: int | None = None) -> float:
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
-    """Intensity-weighted mean (row, column) of an image; the middle when it is all zero."""
+    """Intensity-weighted mean (row, column) of an image;
+    the middle when it is all zero."""
     image = np.asarray(image, dtype=float)
     if image.ndim != 2 or image.size == 0:
         raise ImageError(

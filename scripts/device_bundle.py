@@ -1,6 +1,7 @@
-"""Pack what chapter 7's GPU check needs on a machine with no internet and no Jupyter stack.
+"""Pack what chapter 7's GPU check needs on a machine with no internet and no Jupyter.
 
-    .venv/bin/python scripts/device_bundle.py        # writes .device/a and .device/b (git-ignored)
+    .venv/bin/python scripts/device_bundle.py   # writes .device/a and .device/b
+                                                # (both git-ignored)
 
 The GPU machine (see README, "GPU check") has PyTorch, transformers, pandas,
 scikit-learn and matplotlib, but no IPython, ipywidgets, jieba or platformdirs,
@@ -36,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / ".device"
 LIMIT_MIB = 60
 
-# What a GPU machine with PyTorch but no Jupyter stack lacks, and what these packages need
-# at run time: IPython's optional jedi (completion) and ipywidgets' front-end packages stay behind.
+# What a GPU machine with PyTorch but no Jupyter stack lacks, and what these packages
+# need at run time: IPython's optional jedi (completion) and ipywidgets' front-end
+# packages stay behind.
 WHEELS = [
     "ipython",
     "ipython_pygments_lexers",
@@ -74,8 +76,9 @@ def pinned(name: str) -> str:
 
 def wheels(target: Path) -> None:
     target.mkdir(parents=True)
-    # Pure-Python wheels fit any Python 3 on any platform, and a CPython stable-ABI (abi3) wheel for
-    # x86-64 Linux fits the GPU machine's Python 3.12; jieba ships only a source archive, built here.
+    # Pure-Python wheels fit any Python 3 on any platform, and a CPython stable-ABI
+    # (abi3) wheel for x86-64 Linux fits the GPU machine's Python 3.12; jieba ships
+    # only a source archive, built here.
     binary = [pinned(n) for n in WHEELS if n != "jieba"]
     subprocess.run(
         [
@@ -115,7 +118,8 @@ def wheels(target: Path) -> None:
     unfit = [p.name for p in target.glob("*.whl") if not fits(p.name)]
     if unfit:
         sys.exit(
-            f"wheels that may not install on the GPU machine (x86-64 Linux, CPython 3.12): {unfit}"
+            "wheels that may not install on the GPU machine "
+            f"(x86-64 Linux, CPython 3.12): {unfit}"
         )
 
 

@@ -1,4 +1,4 @@
-"""Execute the book's notebooks into Jupyter Book's execution cache, with a client that cannot stall.
+"""Execute the book's notebooks into its execution cache; the client cannot stall.
 
     python scripts/execute_book.py                 # every notebook in _toc.yml
     python scripts/execute_book.py chapters/02_math.ipynb
@@ -50,7 +50,7 @@ POLL_SLICE = 0.25  # seconds: the longest a missed wake-up can delay the client
 
 
 class PatientChannel(AsyncZMQSocketChannel):
-    """A kernel channel that waits in short slices, asking the socket afresh each time."""
+    """A kernel channel that waits in short slices, asking the socket anew each time."""
 
     async def get_msg(self, timeout: float | None = None) -> dict:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -66,16 +66,17 @@ class PatientChannel(AsyncZMQSocketChannel):
 
 
 class PatientKernelClient(AsyncKernelClient):
-    """An asynchronous kernel client whose shell and IOPub channels cannot miss a message."""
+    """An asynchronous kernel client whose shell and IOPub channels miss no message."""
 
     shell_channel_class = Type(PatientChannel)
     iopub_channel_class = Type(PatientChannel)
 
 
 def execute_notebook(nb: nbformat.NotebookNode, **options) -> nbformat.NotebookNode:
-    """Execute ``nb`` in place with nbclient and the patient client; shut its kernel down after.
+    """Execute ``nb`` in place (nbclient, patient client); shut its kernel down after.
 
-    ``options`` are ``NotebookClient``'s (``timeout``, ``allow_errors``, ``resources``, …).
+    ``options`` are ``NotebookClient``'s (``timeout``, ``allow_errors``,
+    ``resources``, …).
     """
     kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
     manager = AsyncKernelManager(
@@ -100,10 +101,11 @@ def execution_timeout(root: Path = ROOT) -> int:
 
 
 def skip_missing_frameworks(nb: nbformat.NotebookNode) -> list[str]:
-    """Tag ``skip-execution`` (nbclient's own tag) on cells whose optional framework is missing.
+    """Tag ``skip-execution`` on cells whose optional framework is missing.
 
-    Returns one description per skipped cell. Cells tagged e.g. ``tensorflow`` run only where
-    TensorFlow is installed, as under nbval (``tests/optional_cells.py``).
+    ``skip-execution`` is nbclient's own tag. Returns one description per skipped
+    cell. Cells tagged e.g. ``tensorflow`` run only where TensorFlow is installed, as
+    under nbval (``tests/optional_cells.py``).
     """
     skipped = []
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
@@ -128,7 +130,8 @@ def execute_into_cache(path: Path, cache, timeout: int) -> str:
     run = copy.deepcopy(nb)
     skipped = skip_missing_frameworks(run)
     start = time.perf_counter()
-    # The same options as the book build's own executor (jupyter-cache), but the patient client.
+    # The same options as the book build's own executor (jupyter-cache), but the
+    # patient client.
     execute_notebook(
         run,
         timeout=timeout,

@@ -1,8 +1,8 @@
-"""The Chinese edition's translations: gettext ``.po`` files, one entry per markdown cell.
+"""The Chinese edition's translations: gettext ``.po``, one entry per markdown cell.
 
-    python scripts/i18n.py update     # English sources → locales/zh_CN/*.po (new, stale, obsolete)
-    python scripts/i18n.py generate   # English sources + .po → zh/chapters/*.ipynb, zh/*.md
-    python scripts/i18n.py check      # fails on stale or missing translations, or an old zh/
+    python scripts/i18n.py update     # English → locales/zh_CN/*.po: new/stale/obsolete
+    python scripts/i18n.py generate   # English + .po → zh/chapters/*.ipynb, zh/*.md
+    python scripts/i18n.py check      # fails on stale or missing translations, old zh/
     python scripts/i18n.py status     # how much of each page is translated
 
 The code lives once. A Chinese notebook is its English notebook with every
@@ -50,21 +50,36 @@ EDITION = "zh"  # the Chinese book's folder
 PAGE_ID = "page"  # the msgctxt of a Markdown page, which is one cell
 COMPLETE_HEADER = "X-Translation-Complete"
 SOURCE_HEADER = "X-Source-File"
-# Pages of the English book that have no text of their own to translate are still listed
-# here so the Chinese book has all of them; the Chinese-only pages (glossary) live in zh/.
+# Pages of the English book that have no text of their own to translate are still
+# listed here so the Chinese book has all of them; the Chinese-only pages (glossary)
+# live in zh/.
 MARKDOWN_SUFFIXES = {".md"}
 
-# The set-up cell may name the language, e.g. `course = runtime.setup(language="zh")`. Off: helpers
-# has no such argument yet, and a different set-up cell changes the notebook's code, so the
-# Chinese edition could no longer reuse the English execution cache and would execute every
-# notebook a second time. Set it to the replacement line once helpers reads the language.
+# The set-up cell may name the language, e.g. `course = runtime.setup(language="zh")`.
+# Off: helpers has no such argument yet, and a different set-up cell changes the
+# notebook's code, so the Chinese edition could no longer reuse the English execution
+# cache and would execute every notebook a second time. Set it to the replacement line
+# once helpers reads the language.
 SETUP_LINE = "course = runtime.setup()"
 SETUP_LINE_ZH: str | None = None
 
 _FENCE = re.compile(
     r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})\s*(\{[\w:-]+\}|mermaid)?", re.MULTILINE
 )
-_ROLE = re.compile(r"\{(?:cite:[pt]|cite|ref|numref|doc|eq|term|download)\}`[^`]*`")
+_ROLE = re.compile(
+    r"\{(?P<role>cite:[pt]|cite|ref|numref|doc|eq|term|download)\}`(?P<body>[^`]*)`"
+)
+# A role's own link text may be translated ({ref}`第 4 章 <ch-4>`), its target may not.
+_ROLE_TARGET = re.compile(r"<(?P<target>[^<>]+)>\s*\Z")
+# Names that other pages link to: label lines, :label: options, the argument of
+# {caption} / {solution-start}, and labelled display math ($$ ... $$ (eq-x)).
+_NAMES = re.compile(
+    r"^\((?P<label>[\w.-]+)\)=[ \t]*$"
+    r"|^:label:[ \t]*(?P<option>\S+)"
+    r"|\{(?:caption|solution-start)\}[ \t]+(?P<argument>\S+)"
+    r"|\$\$[ \t]*\((?P<equation>[\w.-]+)\)",
+    re.MULTILINE,
+)
 _MERMAID = re.compile(
     r"^(?P<fence>`{3,})mermaid[ \t]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
     re.MULTILINE | re.DOTALL,
@@ -76,11 +91,11 @@ class TranslationError(Exception):
     """A translation that cannot be used as it is; the message says what to fix."""
 
 
-# --- the English sources ----------------------------------------------------------------------
+# --- the English sources --------------------------------------------------------------
 
 
 def book_sources(root: Path = ROOT) -> list[Path]:
-    """The English book's pages that ``_toc.yml`` lists (notebooks and Markdown), in its order."""
+    """The English pages ``_toc.yml`` lists (notebooks and Markdown), in its order."""
     names = toc_entries(root / "_toc.yml")
     found = []
     for name in names:
@@ -134,7 +149,7 @@ def edition_path(source: Path, root: Path = ROOT) -> Path:
     return root / EDITION / source.relative_to(root)
 
 
-# --- update -----------------------------------------------------------------------------------
+# --- update ---------------------------------------------------------------------------
 
 
 def new_catalog(source: Path, root: Path = ROOT) -> polib.POFile:
@@ -167,7 +182,7 @@ def load_catalog(path: Path) -> polib.POFile:
 def update_catalog(
     catalog: polib.POFile, cells: list[tuple[str, str]]
 ) -> dict[str, int]:
-    """Bring ``catalog`` in line with the English ``cells``; return counts of what changed."""
+    """Bring ``catalog`` in line with the English ``cells``; count what changed."""
     counts = {"new": 0, "stale": 0, "obsolete": 0, "revived": 0}
     by_id = {entry.msgctxt: entry for entry in catalog}
     wanted = set()
@@ -184,7 +199,8 @@ def update_catalog(
                 counts["revived"] += 1
             if entry.msgid != text:
                 if entry.msgstr and "fuzzy" not in entry.flags:
-                    # gettext's convention: keep the English the translation was made from
+                    # gettext's convention: keep the English the translation was
+                    # made from
                     entry.previous_msgid = entry.msgid
                     entry.flags.append("fuzzy")
                     counts["stale"] += 1
@@ -201,7 +217,7 @@ def update_catalog(
 
 
 def update(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
-    """Create or update the ``.po`` file of every English page; return one line per page."""
+    """Create or update each English page's ``.po`` file; return one line per page."""
     report = []
     for source in sources or book_sources(root):
         path = po_path(source, root)
@@ -216,7 +232,7 @@ def update(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
     return report
 
 
-# --- generate ---------------------------------------------------------------------------------
+# --- generate -------------------------------------------------------------------------
 
 
 def entry_state(entry: polib.POEntry | None) -> str:
@@ -229,7 +245,10 @@ def entry_state(entry: polib.POEntry | None) -> str:
 
 
 def mermaid_titles(text: str) -> list[str]:
-    """The titles of a markdown text's Mermaid diagrams (``helpers.diagrams.draw`` looks them up)."""
+    """The titles of a markdown text's Mermaid diagrams.
+
+    ``helpers.diagrams.draw`` looks the diagrams up by title.
+    """
     titles = []
     for match in _MERMAID.finditer(text):
         title = _MERMAID_TITLE.match(match.group("body"))
@@ -240,9 +259,11 @@ def mermaid_titles(text: str) -> list[str]:
 def structure_problems(english: str, chinese: str) -> list[str]:
     """What a translation dropped or garbled that the page needs to keep working.
 
-    Compared: the number of fences and directives, the Mermaid diagrams and their titles
-    (the Colab cell after a diagram finds it by title), and the citation and cross-reference
-    roles (``{cite:p}`key```, ``{ref}`label```), which must survive unchanged.
+    Compared: the number of fences and directives, the Mermaid diagrams and their
+    titles (the Colab cell after a diagram finds it by title), the citation and
+    cross-reference roles (``{cite:p}`key```, ``{ref}`label```: their targets must
+    survive unchanged, a reference's link text is translated), and the labels the
+    text defines (other pages link to them).
     """
     problems = []
     if _FENCE.findall(english) != _FENCE.findall(chinese):
@@ -255,17 +276,43 @@ def structure_problems(english: str, chinese: str) -> list[str]:
             f"Mermaid titles must stay as in English {mermaid_titles(english)}, "
             f"got {mermaid_titles(chinese)}"
         )
-    if sorted(_ROLE.findall(english)) != sorted(_ROLE.findall(chinese)):
-        missing = sorted(set(_ROLE.findall(english)) - set(_ROLE.findall(chinese)))
-        extra = sorted(set(_ROLE.findall(chinese)) - set(_ROLE.findall(english)))
+    en_roles, zh_roles = role_targets(english), role_targets(chinese)
+    if en_roles != zh_roles:
+        missing = sorted(set(en_roles) - set(zh_roles))
+        extra = sorted(set(zh_roles) - set(en_roles))
         problems.append(f"roles differ: missing {missing}, unexpected {extra}")
+    if names(english) != names(chinese):
+        problems.append(
+            f"labels must stay as in English {names(english)}, got {names(chinese)}"
+        )
     return problems
+
+
+def role_targets(text: str) -> list[str]:
+    """The roles of a text as ``{role}`target```, sorted; a cross-reference's link text
+    (``{ref}`words <target>```) is left out, since it is translated."""
+    found = []
+    for match in _ROLE.finditer(text):
+        body = match["body"]
+        target = _ROLE_TARGET.search(body)
+        if match["role"] in ("ref", "numref", "doc", "term") and target:
+            body = target["target"]
+        found.append(f"{{{match['role']}}}`{body}`")
+    return sorted(found)
+
+
+def names(text: str) -> list[str]:
+    """The labels a text defines, in order (see ``_NAMES``)."""
+    return [next(v for v in m.groups() if v) for m in _NAMES.finditer(text)]
 
 
 def translate_cells(
     catalog: polib.POFile | None, cells: list[tuple[str, str]], where: str
 ) -> dict[str, tuple[str, str]]:
-    """``{cell id: (text to use, state)}``; raises when a translation breaks the page's structure."""
+    """``{cell id: (text to use, state)}``.
+
+    Raises when a translation breaks the page's structure.
+    """
     entries = (
         {e.msgctxt: e for e in catalog if not e.obsolete} if catalog is not None else {}
     )
@@ -319,7 +366,8 @@ def generated_text(source: Path, root: Path = ROOT) -> str:
         elif cell.cell_type == "code" and first_code:
             cell.source = localise_setup_cell(cell.source)
             first_code = False
-    # Not hashed by the execution cache (only code cells and the kernelspec are): free to differ.
+    # Not hashed by the execution cache (only code cells and the kernelspec are): free
+    # to differ.
     zh.metadata["course"] = {
         "language": LOCALE,
         "translated_from": source.relative_to(root).as_posix(),
@@ -352,14 +400,19 @@ def generate(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
     return report
 
 
-# --- the Chinese book's configuration -----------------------------------------------------------
+# --- the Chinese book's configuration -------------------------------------------------
 
+# A backslash at the end of a line joins the next line to it (written as one line).
 CONFIG_HEADER = """\
 # 中文版 · the Chinese edition's Jupyter Book configuration, built into _build/html/zh/.
-# GENERATED by `python scripts/i18n.py generate` from the English _config.yml: edit that one (or
-# ZH_CONFIG in scripts/i18n.py) and regenerate. Paths point one folder up, at the English book's
-# files; the execution cache is the English one (resolved from the working directory, the
-# repository root), so the Chinese build finds every notebook there and executes nothing.
+# GENERATED by `python scripts/i18n.py generate` from the English _config.yml: \
+edit that one (or
+# ZH_CONFIG in scripts/i18n.py) and regenerate. Paths point one folder up, \
+at the English book's
+# files; the execution cache is the English one (resolved from the working \
+directory, the
+# repository root), so the Chinese build finds every notebook there and \
+executes nothing.
 """
 ZH_CONFIG = {
     "title": "大模型助力创业者",
@@ -375,7 +428,10 @@ def _up(value: str) -> str:
 
 
 def zh_config(english: dict) -> dict:
-    """The Chinese book's configuration: the English one, paths one folder up, ``ZH_CONFIG`` on top."""
+    """The Chinese book's configuration.
+
+    The English one, with paths one folder up and ``ZH_CONFIG`` on top.
+    """
     config = copy.deepcopy(english)
     config["exclude_patterns"] = ["_build", "**/.ipynb_checkpoints"]
     if "favicon" in config.get("html", {}):
@@ -415,7 +471,7 @@ def zh_config_text(root: Path = ROOT) -> str:
     return CONFIG_HEADER + body
 
 
-# --- check and status -------------------------------------------------------------------------
+# --- check and status -----------------------------------------------------------------
 
 
 @dataclass
@@ -452,7 +508,7 @@ def page_status(source: Path, root: Path = ROOT) -> PageStatus:
 
 
 def check(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
-    """Every problem that keeps the two editions out of step; an empty list when there is none.
+    """Every problem that keeps the two editions out of step; an empty list if none.
 
     * a stale translation (the English cell changed after it was translated);
     * a missing translation on a page whose ``.po`` says it is complete;
@@ -518,7 +574,7 @@ def check(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
 
 
 def code_cells_differ(english: Path, chinese: Path) -> list[str]:
-    """Ids of the code cells of a Chinese notebook that are not byte-identical to English."""
+    """Ids of a Chinese notebook's code cells that are not byte-identical to English."""
     en = nbformat.read(english, as_version=4)
     zh = nbformat.read(chinese, as_version=4)
     en_code = [(c.id, c.source) for c in en.cells if c.cell_type == "code"]
@@ -557,8 +613,8 @@ def main(argv: list[str] | None = None) -> int:
                 s = page_status(source, ROOT)
                 mark = " (complete)" if s.complete else ""
                 print(
-                    f"{s.source.relative_to(ROOT).as_posix()}: {s.translated}/{s.total} "
-                    f"translated, {len(s.stale)} stale{mark}"
+                    f"{s.source.relative_to(ROOT).as_posix()}: "
+                    f"{s.translated}/{s.total} translated, {len(s.stale)} stale{mark}"
                 )
         else:
             problems = check(ROOT, sources)

@@ -1,6 +1,7 @@
-"""Run notebooks top to bottom without a Jupyter server or kernel, each in a fresh process.
+"""Run notebooks top to bottom with no Jupyter server or kernel, each in a new process.
 
-    python scripts/run_notebook.py chapters/07_3_recommender.ipynb [...] [--report results.json]
+    python scripts/run_notebook.py chapters/07_3_recommender.ipynb [...]
+    python scripts/run_notebook.py chapters/07_3_recommender.ipynb --report results.json
 
 For a machine that has Python, the frameworks and IPython but no Jupyter test
 stack (the GPU machine of ``scripts/device_check.sh``). In CI the notebooks run
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def code_cells(path: Path) -> list[dict]:
-    """The notebook's code cells, sources joined; ValueError if the file is not a notebook."""
+    """The notebook's code cells, sources joined; ValueError if it is not a notebook."""
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
@@ -149,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                 outcome = {
                     "notebook": str(path),
                     "failed_cell": "?",
-                    "error": f"the runner process died (exit status {child.returncode})",
+                    "error": "the runner process died "
+                    f"(exit status {child.returncode})",
                 }
             outcome["process_seconds"] = time.perf_counter() - started
         results.append(outcome)
@@ -163,11 +165,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(
                 f"{name:40s} {outcome['seconds']:8.1f} {outcome['peak_mib']:6.0f} MiB  "
-                f"ok: {outcome['cells']} cells{skipped}; slowest (cell, s) {outcome['slowest']}"
+                f"ok: {outcome['cells']} cells{skipped}; "
+                f"slowest (cell, s) {outcome['slowest']}"
             )
         else:
             print(
-                f"{name:40s} {'':8s} {'':10s}  FAILED in code cell {outcome['failed_cell']}: "
+                f"{name:40s} {'':8s} {'':10s}  "
+                f"FAILED in code cell {outcome['failed_cell']}: "
                 f"{outcome.get('error', '')[:300]}"
             )
     if args.report:

@@ -3,7 +3,8 @@
 The repository's address and the branch or tag the book is published from live in
 one place, ``_config.yml`` (``repository.url`` and ``repository.branch``); the set-up
 cell installs the helpers from that same ref, so a notebook opened in Colab always
-gets the helpers it was written with. Run this after changing either (e.g. in a fork): ``.venv/bin/python scripts/sync_setup_cells.py``.
+gets the helpers it was written with. Run this after changing either (e.g. in a
+fork): ``.venv/bin/python scripts/sync_setup_cells.py``.
 ``tests/test_notebooks.py`` fails when a notebook's first code cell differs from
 the cell this script writes.
 """
@@ -46,10 +47,12 @@ def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
 
 
 def repository_ref(config_path: Path = ROOT / "_config.yml") -> str:
-    """The branch or tag the book is published from: Colab opens its notebooks and installs its helpers.
+    """The branch or tag the book is published from.
 
-    A release is published by tagging it and setting ``repository.branch`` to the tag: the Colab
-    button then opens the tagged notebooks, and their set-up cell installs the tagged helpers.
+    Colab opens the notebooks of that ref and installs its helpers. A release is
+    published by tagging it and setting ``repository.branch`` to the tag: the Colab
+    button then opens the tagged notebooks, and their set-up cell installs the tagged
+    helpers.
     """
     return _repository(config_path).get("branch", "main")
 
@@ -67,7 +70,7 @@ def chapter_notebooks() -> list[Path]:
 
 
 def sync(path: Path, source: str) -> bool:
-    """Make ``path``'s first code cell the set-up cell; return True if the file changed."""
+    """Make ``path``'s first code cell the set-up cell; True if the file changed."""
     nb = nbformat.read(path, as_version=4)
     first = next((c for c in nb.cells if c.cell_type == "code"), None)
     if first is not None and first.source == source:
@@ -84,7 +87,8 @@ def main() -> int:
     source = setup_cell_source()
     changed = [p.name for p in chapter_notebooks() if sync(p, source)]
     print(
-        f"set-up cell updated in {len(changed)} notebook(s): {', '.join(changed) or 'none'}"
+        f"set-up cell updated in {len(changed)} notebook(s): "
+        f"{', '.join(changed) or 'none'}"
     )
     return 0
 

@@ -1,9 +1,10 @@
-"""Train the article's MNIST CNN with DistributedDataParallel — or in one plain process.
+r"""Train the article's MNIST CNN with DistributedDataParallel, or in one plain process.
 
 The same file runs both ways, unchanged::
 
     python scripts/train_mnist_ddp.py --out runs/single.pt
-    torchrun --standalone --nproc_per_node 2 scripts/train_mnist_ddp.py --out runs/ddp.pt
+    torchrun --standalone --nproc_per_node 2 \
+        scripts/train_mnist_ddp.py --out runs/ddp.pt
 
 Under ``torchrun`` every process (rank) holds a full copy of the model and
 trains on its own slice of each global batch (``DistributedSampler``); after
@@ -70,7 +71,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     args = parser.parse_args(argv)
-    # 0 for --n-train would silently mean "all" below (`args.n_train or ...`): refuse it here
+    # 0 for --n-train would silently mean "all" below (`args.n_train or ...`): refuse
+    # it here
     for name in ("epochs", "global_batch", "steps", "n_train", "n_test"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -81,13 +83,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f"--lr must be a positive number, got {args.lr}")
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error(
-            "--device cuda was asked for, but no CUDA GPU is visible; use --device cpu or auto"
+            "--device cuda was asked for, but no CUDA GPU is visible; "
+            "use --device cpu or auto"
         )
     return args
 
 
 def setup_distributed(device_choice: str) -> tuple[int, int, torch.device]:
-    """Join the process group when started by torchrun; return (rank, world size, device)."""
+    """Join the process group under torchrun; return (rank, world size, device)."""
     use_cuda = (
         torch.cuda.is_available()
         if device_choice == "auto"
@@ -104,7 +107,10 @@ def setup_distributed(device_choice: str) -> tuple[int, int, torch.device]:
 
 
 def load_tensors(args, rank: int):
-    """MNIST as float tensors in [0, 1], (n, 1, 28, 28); the training set cut to whole global batches."""
+    """MNIST as float tensors in [0, 1], (n, 1, 28, 28).
+
+    The training set is cut to whole global batches.
+    """
     mnist = data.load_mnist(verbose=rank == 0)
     if args.n_train or args.n_test:
         mnist = data.subset(
@@ -116,7 +122,8 @@ def load_tensors(args, rank: int):
     keep = len(mnist.y_train) // args.global_batch * args.global_batch
     if keep == 0:
         raise SystemExit(
-            f"--global-batch {args.global_batch} is larger than the training set ({len(mnist.y_train)})"
+            f"--global-batch {args.global_batch} is larger than the training set "
+            f"({len(mnist.y_train)})"
         )
 
     def as_tensors(x, y):
@@ -134,7 +141,8 @@ def main(argv=None) -> dict:
     rank, world, device = setup_distributed(args.device)
     if args.global_batch % world:
         raise SystemExit(
-            f"--global-batch {args.global_batch} must be divisible by the number of processes ({world})"
+            f"--global-batch {args.global_batch} must be divisible by the number of "
+            f"processes ({world})"
         )
     (x_train, y_train), (x_test, y_test), mnist = load_tensors(args, rank)
 
@@ -148,8 +156,8 @@ def main(argv=None) -> dict:
         )
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
 
-    # Each rank draws the same seeded permutation and takes every world-th index of it, so the
-    # ranks' batches of step k together are exactly the single process's batch k.
+    # Each rank draws the same seeded permutation and takes every world-th index of it,
+    # so the ranks' batches of step k together are exactly the single process's batch k.
     sampler = DistributedSampler(
         TensorDataset(x_train, y_train),
         num_replicas=world,

@@ -1,4 +1,4 @@
-"""Headless Chromium for the tests that look at pages as a reader does, with no internet."""
+"""Headless Chromium for tests that look at pages as a reader does, with no internet."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 
 @contextmanager
 def chromium() -> Iterator[object]:
-    """A Playwright Browser on the system's Chromium (``CHROMIUM`` overrides where it is)."""
+    """A Playwright Browser on the system's Chromium (at ``CHROMIUM`` if set)."""
     from playwright.sync_api import sync_playwright
 
     executable = (
@@ -38,7 +38,8 @@ def chromium() -> Iterator[object]:
     )
     if not executable:
         pytest.fail(
-            "Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM"
+            "Chromium not found: install it (Debian: apt-get install chromium) "
+            "or set CHROMIUM"
         )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -49,13 +50,13 @@ def chromium() -> Iterator[object]:
 
 
 def is_local(url: str) -> bool:
-    """Whether ``url`` stays on this machine: the local test server or a file on disk."""
+    """Whether ``url`` stays local: the test server on 127.0.0.1 or a file on disk."""
     parts = urlparse(url)
     return parts.scheme == "file" or parts.hostname == "127.0.0.1"
 
 
 def refuse_non_local(context, blocked: list[str]) -> None:
-    """Abort every request of ``context`` that would leave this machine, recording its URL."""
+    """Abort each request of ``context`` that would leave this machine; log its URL."""
 
     def only_local(route):
         url = route.request.url
@@ -75,7 +76,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @contextmanager
 def serve_folder(folder) -> Iterator[str]:
-    """Serve ``folder`` on a free port of 127.0.0.1 for as long as the block runs; yield its URL."""
+    """Serve ``folder`` on a free port of 127.0.0.1 during the block; yield its URL."""
     server = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder))
     )

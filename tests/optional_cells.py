@@ -25,7 +25,7 @@ def _installed(module: str) -> bool:
 def missing_framework(
     tags: Iterable[str], installed: Callable[[str], bool] = _installed
 ) -> str | None:
-    """Return the tag of the first optional framework a cell needs but is missing, else None."""
+    """The tag of the first optional framework a cell needs and lacks, else None."""
     for tag in tags:
         module = OPTIONAL_FRAMEWORKS.get(tag)
         if module is not None and not installed(module):
@@ -34,7 +34,7 @@ def missing_framework(
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip nbval cells tagged with a missing framework, with the reason in the report."""
+    """Skip nbval cells tagged with a missing framework; the report gives the reason."""
     import pytest
 
     for item in items:

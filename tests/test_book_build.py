@@ -1,5 +1,8 @@
-"""Small books built with the course's settings: a failing notebook stops the build loudly, and
-the site extension (``_ext/course_site.py``) writes pages that work from disk."""
+"""Small books built with the course's settings.
+
+A failing notebook stops the build loudly, and the site extension
+(``_ext/course_site.py``) writes pages that work from disk.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_failing_notebook_fails_the_build_and_names_notebook_and_cell(tmp_path):
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    # the course's own execution settings, without the site extras this tiny book does not need
+    # the course's own execution settings, without the site extras this tiny book does
+    # not need
     book = {
         "title": "broken",
         "only_build_toc_files": True,
@@ -110,7 +114,7 @@ def build(folder: Path) -> str:
 
 
 def test_site_extension_makes_pages_that_work_from_disk(tmp_path):
-    """What _ext/course_site.py promises, read from the HTML of a small book built with it."""
+    """What _ext/course_site.py promises, read from a small book built with it."""
     if not (ROOT / "site_assets" / "vendor" / "mermaid" / "mermaid.min.js").is_file():
         pytest.fail("site_assets/vendor is missing: run `make setup`")
     page = build(
@@ -127,7 +131,8 @@ def test_site_extension_makes_pages_that_work_from_disk(tmp_path):
             ],
         )
     )
-    # Mermaid: the classic build, then sphinxcontrib-mermaid's module without its import.
+    # Mermaid: the classic build, then sphinxcontrib-mermaid's module without its
+    # import.
     classic = page.find('src="_static/vendor/mermaid/mermaid.min.js')
     module = page.find("const mermaid = window.mermaid;")
     assert "import mermaid" not in page and ".mjs" not in page

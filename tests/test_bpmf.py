@@ -1,4 +1,4 @@
-"""helpers.bpmf: the batched posterior solve, the Gaussian–Wishart draw and the Gibbs sampler."""
+"""helpers.bpmf: batched posterior solve, Gaussian–Wishart draw, Gibbs sampler."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from helpers import bpmf
 
 
 def low_rank_ratings(num_users=60, num_items=50, dim=3, density=0.5, noise=0.1, seed=0):
-    """Synthetic ratings mu + b_u + b_i + p_u.q_i + noise on a random share of the cells, clipped to 1–5."""
+    """Synthetic ratings mu + b_u + b_i + p_u.q_i + noise, clipped to 1–5.
+
+    Only a random share of the cells is rated.
+    """
     rng = np.random.default_rng(seed)
     p, q = rng.normal(0, 0.6, (num_users, dim)), rng.normal(0, 0.6, (num_items, dim))
     b_u, b_i = rng.normal(0, 0.3, num_users), rng.normal(0, 0.3, num_items)

@@ -1,4 +1,4 @@
-"""scripts/check_system.sh: a missing system program gets a message saying what to install."""
+"""scripts/check_system.sh: a missing system program gets a message: what to install."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_unknown_program_is_a_usage_error(tmp_path):
 
 
 def make_without(tmp_path, target):
-    """Run one set-up step of the Makefile with an empty PATH: nothing it needs can be found."""
+    """Run one Makefile set-up step with an empty PATH: it can find nothing it needs."""
     make = shutil.which("make")
     empty = tmp_path / "empty-bin"
     empty.mkdir()

@@ -1,4 +1,5 @@
-"""Every citation in the book points at an entry of ``references.bib``, and every chapter cites.
+"""Every citation in the book points at an entry of ``references.bib``; every chapter
+cites.
 
 The files are read when the tests run, so chapters, pages and bibliography entries added
 later are checked without touching this file. No network, no build: plain text parsing.
@@ -17,16 +18,17 @@ from toc import toc_entries
 ROOT = Path(__file__).resolve().parent.parent
 BIB = ROOT / "references.bib"
 
-# MyST roles of sphinxcontrib-bibtex: {cite}, {cite:p}, {cite:t}, {cite:ps}, {cite:ts}, ...
+# MyST roles of sphinxcontrib-bibtex: {cite}, {cite:p}, {cite:t}, {cite:ps},
+# {cite:ts}, ...
 CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
 BIB_ENTRY = re.compile(r"^\s*@(\w+)\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
 
 
 def prose(text: str) -> str:
-    """MyST ``text`` without what is shown as code: plain fenced blocks and ````...```` spans.
+    """MyST ``text`` without its code: plain fenced blocks and ````...```` spans.
 
-    Directive fences (```` ```{note} ````, ```` ````{dropdown} ````) are kept: their bodies are
-    parsed as MyST, so a citation there is a real one.
+    Directive fences (```` ```{note} ````, ```` ````{dropdown} ````) are kept: their
+    bodies are parsed as MyST, so a citation there is a real one.
     """
     kept, plain, directives = [], None, []
     for line in text.splitlines():
@@ -55,7 +57,7 @@ def prose(text: str) -> str:
 def cited_keys(text: str) -> list[str]:
     """The bibliography keys cited in MyST ``text``, in order, one per citation.
 
-    >>> cited_keys("as {cite:t}`smith2020` and {cite:p}`a2019, b2021` showed; {cite}`c`")
+    >>> cited_keys("as {cite:t}`smith2020` and {cite:p}`a2019, b2021` did; {cite}`c`")
     ['smith2020', 'a2019', 'b2021', 'c']
     """
     return [
@@ -66,7 +68,10 @@ def cited_keys(text: str) -> list[str]:
 
 
 def bib_keys(text: str) -> list[str]:
-    """The keys of the entries in BibTeX ``text`` (``@comment``/``@string``/``@preamble`` excluded)."""
+    """The keys of the entries in BibTeX ``text``.
+
+    ``@comment``, ``@string`` and ``@preamble`` are not entries.
+    """
     return [
         key
         for kind, key in BIB_ENTRY.findall(text)
@@ -75,7 +80,7 @@ def bib_keys(text: str) -> list[str]:
 
 
 def book_pages() -> list[Path]:
-    """The pages of the book: the files ``_toc.yml`` lists, and every page under ``chapters/``."""
+    """The book's pages: the files ``_toc.yml`` lists and all pages in ``chapters/``."""
     listed = toc_entries(ROOT / "_toc.yml")
     pages = set()
     for name in listed:
@@ -92,7 +97,7 @@ def book_pages() -> list[Path]:
 
 
 def page_text(path: Path) -> str:
-    """The text in which a page can cite: a markdown file, or a notebook's markdown cells."""
+    """The text a page can cite in: a markdown file, or a notebook's markdown cells."""
     if path.suffix == ".md":
         return path.read_text(encoding="utf-8")
     notebook = nbformat.read(path, as_version=4)
@@ -106,11 +111,17 @@ def chapter_notebooks() -> list[Path]:
 
 
 def test_the_parsers_find_what_they_should():
-    text = "{cite:p}`x1, y2`, {cite:t}`z3`, {cite}`w4`, {cite:ps}`v5` but not `{cite}` alone"
+    text = (
+        "{cite:p}`x1, y2`, {cite:t}`z3`, {cite}`w4`, {cite:ps}`v5` "
+        "but not `{cite}` alone"
+    )
     assert cited_keys(text) == ["x1", "y2", "z3", "w4", "v5"]
     bib = "@article{one,\n title={A}}\n@InProceedings{ two ,\n}\n@comment{not a key,}\n"
     assert bib_keys(bib) == ["one", "two"]
-    code = "write ``{cite:p}`KEY` `` like this\n```python\n{cite:p}`x`\n```\n```{note}\n{cite}`y`\n```"
+    code = (
+        "write ``{cite:p}`KEY` `` like this\n```python\n{cite:p}`x`\n```\n"
+        "```{note}\n{cite}`y`\n```"
+    )
     assert cited_keys(code) == ["y"]
     nested = (
         "````{dropdown} S\n```python\n{cite}`no`\n```\n{cite}`in`\n````\n{cite}`after`"

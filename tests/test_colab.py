@@ -62,7 +62,10 @@ def _pinned_requirements() -> dict[str, str]:
 
 
 def test_what_a_notebook_installs_on_colab_is_the_tested_version():
-    """Every ``pip install`` in a chapter names one exact version: the one requirements.txt pins."""
+    """Every ``pip install`` in a chapter names one exact version.
+
+    The version is the one requirements.txt pins.
+    """
     pins = _pinned_requirements()
     installs = []
     for path in chapter_notebooks():
@@ -97,7 +100,10 @@ def test_setup_cell_elsewhere_installs_nothing(monkeypatch):
 
 
 def test_helpers_never_fight_colabs_own_frameworks():
-    """The package's dependencies are light and lower-bounded only: no torch/tensorflow/numpy pins."""
+    """The package's dependencies are light and lower-bounded only.
+
+    No torch/tensorflow/numpy pins.
+    """
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     for requirement in project["dependencies"]:
         name = re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].lower()
@@ -149,7 +155,7 @@ def pretend_colab(monkeypatch):
 
 
 def run_cell(source: str, namespace: dict):
-    """Run a code cell's source as IPython would and return its last expression's value."""
+    """Run a code cell's source as IPython would; return its last expression's value."""
     tree = ast.parse(source)
     last = (
         tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
@@ -163,8 +169,8 @@ def run_cell(source: str, namespace: dict):
 
 
 def test_every_diagram_cell_draws_its_diagram_on_colab(monkeypatch):
-    """Each notebook's ``diagrams.draw`` cell, run on a simulated Colab, shows the diagram of the
-    markdown cell it follows, using no private part of Colab."""
+    """Each notebook's ``diagrams.draw`` cell, run on a simulated Colab, shows the
+    diagram of the markdown cell it follows, using no private part of Colab."""
     pretend_colab(monkeypatch)
     checked = 0
     for path in chapter_notebooks():

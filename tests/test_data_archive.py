@@ -1,4 +1,5 @@
-"""Safe archive handling: path traversal, absolute paths, links, devices, empty and broken files."""
+"""Safe archive handling: path traversal, absolute paths, links, devices, empty and
+broken files."""
 
 from __future__ import annotations
 

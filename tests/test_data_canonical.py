@@ -1,4 +1,5 @@
-"""The canonical loaders end to end, on tiny archives in the real layouts served from 127.0.0.1."""
+"""The canonical loaders end to end, on tiny archives in the real layouts served from
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def serve(
     files: dict[str, bytes],
     pins: dict[str, str] | None = None,
 ):
-    """Point data set ``key``'s canonical files at the loopback server, pinned to ``pins`` (default: right)."""
+    """Point data set ``key``'s canonical files at the loopback server.
+
+    They are pinned to ``pins`` (by default, the right hashes).
+    """
     remote = []
     for name, blob in files.items():
         server.routes[f"/{key}/{name}"] = Route(blob)

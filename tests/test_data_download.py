@@ -1,4 +1,5 @@
-"""helpers.data.download.fetch against a loopback server: success and every way a download fails."""
+"""helpers.data.download.fetch against a loopback server: success, and every way a
+download fails."""
 
 from __future__ import annotations
 

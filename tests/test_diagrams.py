@@ -106,7 +106,8 @@ def test_draw_renders_the_titled_diagram_from_a_given_notebook():
 
 
 def test_the_copy_colab_draws_is_every_diagram_of_the_notebooks():
-    """helpers/diagram_sources.py is exactly what ``python -m helpers.diagrams`` writes."""
+    """helpers/diagram_sources.py is exactly what ``python -m helpers.diagrams``
+    writes."""
     from helpers import diagram_sources
 
     in_notebooks = diagrams.course_diagrams(ROOT / "chapters")
@@ -130,7 +131,7 @@ def test_the_generated_module_gives_back_any_text():
 
 
 def test_regenerating_outside_a_clone_writes_nothing(tmp_path, monkeypatch, capsys):
-    """An installed copy of helpers has no chapters/: the command must not empty the copy."""
+    """An installed copy of helpers has no chapters/: the command must not empty it."""
     fake = tmp_path / "helpers" / "diagrams.py"
     fake.parent.mkdir()
     fake.write_text("", encoding="utf-8")
@@ -157,7 +158,7 @@ def test_colab_uses_the_same_mermaid_as_the_site():
     assert lock["dependencies"]["mermaid"] == diagrams.MERMAID_VERSION
 
 
-# --- odd arguments ------------------------------------------------------------------------------
+# --- odd arguments --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""scripts/execute_book.py: notebooks executed once into the book's cache, with clear failures."""
+"""scripts/execute_book.py: notebooks executed once into the book's cache, with clear
+failures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every notebook ran top to bottom without an error, checked on the book's own execution.
+"""Every notebook ran top to bottom without an error, checked on the book's own
+execution.
 
 ``make test`` executes each notebook once: ``make book`` runs them
 (``scripts/execute_book.py``) into the book's execution cache and builds the
@@ -44,7 +45,8 @@ def test_notebook_ran_without_error(path: Path, cache):
         record = cache.match_cache_notebook(source)
     except KeyError:
         pytest.fail(
-            f"the book was not built from the current code of {path.name}: run `make book`"
+            f"the book was not built from the current code of {path.name}: "
+            "run `make book`"
         )
     executed = cache.get_cache_bundle(record.pk).nb
     code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]

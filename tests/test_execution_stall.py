@@ -39,7 +39,7 @@ MAX_GAP = (
 
 
 def _widget_notebook(n_widgets: int = 12) -> nbformat.NotebookNode:
-    """Cells that capture output into ``Output`` widgets, alternating with plain cells."""
+    """Cells that capture output in ``Output`` widgets, alternating with plain cells."""
     cells = ["import ipywidgets as widgets\nfrom IPython.display import display"]
     for i in range(n_widgets):
         cells.append(
@@ -62,7 +62,7 @@ def _kernel_time(stamp: str) -> float:
 
 
 def _largest_gap(nb: nbformat.NotebookNode) -> float:
-    """Longest wait of the client between two cells, from the kernel's own timestamps."""
+    """The client's longest wait between two cells, from the kernel's own timestamps."""
     gaps, previous_idle = [0.0], None
     for cell in nb.cells:
         timing = cell.metadata.get("execution", {})
@@ -79,7 +79,7 @@ def _burn(stop_at: float) -> None:
 
 @pytest.fixture
 def busy_cpu():
-    """Keep every core busy: the stall shows far more often under load (as in a book build)."""
+    """Keep all cores busy: the stall shows far more often under load, as in a build."""
     stop_at = time.monotonic() + RUNS * CELL_TIMEOUT
     context = multiprocessing.get_context("spawn")
     burners = [
@@ -101,13 +101,14 @@ def test_widget_cells_never_stall_the_notebook_client(busy_cpu):
         gaps.append(_largest_gap(nb))
     stalls = [round(gap, 1) for gap in gaps if gap > MAX_GAP]
     assert not stalls, (
-        f"{len(stalls)} of {RUNS} executions stalled between cells for {stalls} s: the client "
-        "missed the kernel's reply (see this file's docstring; check the pyzmq version)"
+        f"{len(stalls)} of {RUNS} executions stalled between cells for {stalls} s: "
+        "the client missed the kernel's reply "
+        "(see this file's docstring; check the pyzmq version)"
     )
 
 
 def test_widget_cells_never_stall_nbval(busy_cpu, tmp_path):
-    """nbval (the notebook tests) uses a blocking client that never sends while it waits."""
+    """nbval (the notebook tests): a blocking client that never sends while it waits."""
     import subprocess
 
     copies = 5
@@ -134,7 +135,8 @@ def test_widget_cells_never_stall_nbval(busy_cpu, tmp_path):
     )
     seconds = time.monotonic() - start
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    # 5 notebooks of 25 tiny cells: about 10 s under load; one stall alone would add 60 s.
+    # 5 notebooks of 25 tiny cells: about 10 s under load; one stall alone would add
+    # 60 s.
     assert seconds < CELL_TIMEOUT, (
         f"nbval took {seconds:.0f} s for {copies} tiny notebooks: a stall"
     )

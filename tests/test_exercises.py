@@ -1,10 +1,11 @@
 """Exercises and their solutions, in both editions' notebooks.
 
-Each exercise is a ``{exercise}`` directive of sphinx-exercise with a label; its solution is a
-gated ``{solution-start}`` … ``{solution-end}`` block after the reader's own cells, so that the
-site numbers the solution, links it to its exercise and hides it in a dropdown. In JupyterLab
-(``jupyter.source_hidden``) and Colab (``cellView: form``) the solution's cells are collapsed:
-a reader sees the question and an empty answer cell, not the answer right under it.
+Each exercise is a ``{exercise}`` directive of sphinx-exercise with a label; its
+solution is a gated ``{solution-start}`` … ``{solution-end}`` block after the
+reader's own cells, so that the site numbers the solution, links it to its exercise
+and hides it in a dropdown. In JupyterLab (``jupyter.source_hidden``) and Colab
+(``cellView: form``) the solution's cells are collapsed: a reader sees the question
+and an empty answer cell, not the answer right under it.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def test_every_exercise_is_numbered_labelled_and_has_one_solution_after_it(noteb
         order = [(kind, lab) for kind, lab, _ in found]
         assert order.index(("exercise", label)) + 1 <= order.index(("solution", label))
     assert all(kind == "exercise" or len(cells) >= 3 for kind, _, cells in found), (
-        f"{notebook.name}: a solution block holds no code cell between its start and end"
+        f"{notebook.name}: a solution block holds no code cell "
+        "between its start and end"
     )
 
 
@@ -92,19 +94,23 @@ def test_solution_cells_are_collapsed_in_jupyterlab_and_colab(notebook):
             continue
         code = [c for c in cells if c.cell_type == "code"]
         assert code, (
-            f"{notebook.name}: solution {label} has no code cell that runs and checks it"
+            f"{notebook.name}: solution {label} has no code cell "
+            "that runs and checks it"
         )
         for cell in cells:
             hidden = cell.metadata.get("jupyter", {}).get("source_hidden")
             assert hidden is True, (
-                f"{notebook.name}: a cell of solution {label} is not collapsed in JupyterLab"
+                f"{notebook.name}: a cell of solution {label} "
+                "is not collapsed in JupyterLab"
             )
         for cell in code:
             assert cell.metadata.get("cellView") == "form", (
-                f"{notebook.name}: a code cell of solution {label} is shown in Colab (needs cellView: form)"
+                f"{notebook.name}: a code cell of solution {label} "
+                "is shown in Colab (needs cellView: form)"
             )
             assert "hide-input" not in cell.metadata.get("tags", []), (
-                f"{notebook.name}: solution {label} hides its code inside its own dropdown"
+                f"{notebook.name}: solution {label} "
+                "hides its code inside its own dropdown"
             )
             assert "assert" in cell.source, (
                 f"{notebook.name}: solution {label} is not checked by its cell"
@@ -113,7 +119,8 @@ def test_solution_cells_are_collapsed_in_jupyterlab_and_colab(notebook):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
 def test_no_solution_is_written_the_old_way(notebook):
-    """No bold "Exercise N" paragraphs, no solutions in a plain dropdown right under a question."""
+    """No bold "Exercise N" paragraphs, no solutions in a plain dropdown right under
+    a question."""
     for cell in nbformat.read(notebook, as_version=4).cells:
         if cell.cell_type == "markdown":
             assert not OLD_STYLE.search(cell.source), (

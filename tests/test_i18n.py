@@ -129,7 +129,7 @@ def test_changed_english_cell_turns_its_translation_stale(book):
 
 
 def test_stale_is_detected_even_without_update(book):
-    """An English edit that nobody ran `update` after is still stale, not silently translated."""
+    """An English edit with no `update` after it is stale, not silently translated."""
     i18n.update(book)
     translate(book, {"m1": ZH_M1, "m2": ZH_M2})
     i18n.generate(book)
@@ -208,6 +208,25 @@ def test_translation_that_breaks_a_diagram_or_citation_is_refused(book):
         i18n.generate(book)
 
 
+def test_a_reference_keeps_its_target_and_a_label_its_name_in_translation():
+    english = (
+        "(sec-4-2)=\n## 4.2 Tuning\n\nSee {ref}`chapter 4 <ch-4>`.\n\n"
+        "```{caption} fig-4-loss\nThe loss.\n```\n\n$$ y = x $$ (eq-4-line)"
+    )
+    chinese = (
+        "(sec-4-2)=\n## 4.2 调优\n\n见{ref}`第 4 章 <ch-4>`。\n\n"
+        "```{caption} fig-4-loss\n损失。\n```\n\n$$ y = x $$ (eq-4-line)"
+    )
+    assert i18n.structure_problems(english, chinese) == []  # link text translated
+    wrong_target = chinese.replace("<ch-4>", "<ch-5>")
+    assert "roles differ" in i18n.structure_problems(english, wrong_target)[0]
+    for label in ("sec-4-2", "fig-4-loss", "eq-4-line"):
+        renamed = chinese.replace(label, label + "-zh")
+        assert any(
+            "labels must stay" in p for p in i18n.structure_problems(english, renamed)
+        ), label
+
+
 def test_check_reports_every_kind_of_drift(book):
     notebook = book / "chapters" / "one.ipynb"
     assert any("no locales" in p for p in i18n.check(book))
@@ -257,7 +276,7 @@ def test_unreadable_po_file_gets_a_clear_message(book, capsys, monkeypatch):
     assert "is not a readable .po file" in capsys.readouterr().err
 
 
-# --- the repository itself --------------------------------------------------------------------
+# --- the repository itself ------------------------------------------------------------
 
 
 def test_repository_translations_are_in_step():
@@ -286,7 +305,7 @@ def test_pages_proven_end_to_end_are_complete():
         ), page
 
 
-# --- the site extension's pure parts (_ext/course_i18n.py) -------------------------------------
+# --- the site extension's pure parts (_ext/course_i18n.py) ----------------------------
 
 
 def load_extension():
@@ -327,7 +346,8 @@ def test_switcher_links_to_the_same_page_in_the_other_edition(
 def test_web_font_faces_are_limited_to_chinese_code_points():
     css = """
     @font-face { font-family: 'Noto Sans SC'; font-weight: 400;
-      src: url(./files/x-latin-400-normal.woff2) format('woff2'), url(./files/x.woff) format('woff');
+      src: url(./files/x-latin-400-normal.woff2) format('woff2'),
+        url(./files/x.woff) format('woff');
       unicode-range: U+0000-00FF,U+2000-206F; }
     @font-face { font-family: 'Noto Sans SC'; font-weight: 400;
       src: url(./files/x-7-400-normal.woff2) format('woff2');

@@ -38,16 +38,19 @@ def free_port() -> int:
 def lab_address(tmp_path_factory):
     port = free_port()
     settings = tmp_path_factory.mktemp("lab-settings")
-    # Render every cell, not only those scrolled into view, so the test can count diagrams.
+    # Render every cell, not only those scrolled into view, so the test can count
+    # diagrams.
     tracker = settings / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
-    # Start the notebook's own (preferred) kernel without asking: otherwise a page opened before
-    # the kernel list has loaded shows a modal "Select Kernel" dialog, seen in CI again and again
-    # even after it was answered, blocking every click on the menu bar.
+    # Start the notebook's own (preferred) kernel without asking: otherwise a page
+    # opened before the kernel list has loaded shows a modal "Select Kernel" dialog,
+    # seen in CI again and again even after it was answered, blocking every click on
+    # the menu bar.
     (tracker / "tracker.jupyterlab-settings").write_text(
         '{"windowingMode": "none", "autoStartDefaultKernel": true}'
     )
-    # Never save: running the notebooks must not write outputs into the repository's files.
+    # Never save: running the notebooks must not write outputs into the repository's
+    # files.
     docmanager = settings / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)
     (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
@@ -94,10 +97,14 @@ def page():
 
 
 def all_prompts_numbered(code_cells: int) -> str:
-    """JavaScript: true once every code cell of the visible notebook shows an execution count."""
+    """JavaScript: true once each code cell of the visible notebook shows its execution
+    count."""
     return f"""() => {{
-        const prompts = [...document.querySelectorAll('{ACTIVE} .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
-        return prompts.length === {code_cells} && prompts.every(t => /\\[\\d+\\]/.test(t));
+        const prompts = [
+            ...document.querySelectorAll('{ACTIVE} .jp-CodeCell .jp-InputPrompt')
+        ].map(p => p.textContent);
+        return prompts.length === {code_cells} &&
+            prompts.every(t => /\\[\\d+\\]/.test(t));
     }}"""
 
 
@@ -108,7 +115,7 @@ def server_and_token(lab_address: str) -> tuple[str, str]:
 
 
 def start_kernel(lab_address: str, notebook: str) -> None:
-    """Start the notebook's kernel through the server's REST API before the page opens it.
+    """Start the notebook's kernel with the server's REST API before the page opens it.
 
     JupyterLab then attaches to this running session. Left to itself, a page opened on a
     cold machine may ask before the kernel list has loaded, and shows a modal "Select
@@ -178,15 +185,20 @@ def run_all_cells(page) -> None:
 def open_and_run_all(
     page, lab_address: str, notebook: str, timeout_s: int = 240
 ) -> int:
-    """Open a notebook in JupyterLab, run all its cells, wait for them; return the code-cell count."""
+    """Open a notebook in JupyterLab, run all its cells and wait for them.
+
+    Returns the number of code cells.
+    """
     root, token = server_and_token(lab_address)
-    # ?reset: a fresh workspace with only this notebook open. Otherwise JupyterLab restores
-    # notebooks from earlier sessions, and "Run All Cells" may act on one of those.
+    # ?reset: a fresh workspace with only this notebook open. Otherwise JupyterLab
+    # restores notebooks from earlier sessions, and "Run All Cells" may act on one of
+    # those.
     start_kernel(lab_address, notebook)
     page.goto(f"{root}/lab/tree/{notebook}?reset&{token}")
     page.wait_for_selector(f"{ACTIVE} .jp-Notebook .jp-Cell", timeout=60_000)
     # This notebook's own kernel must be up before "Run All Cells" does anything (the
-    # status bar may still show the kernel of a notebook restored from an earlier session).
+    # status bar may still show the kernel of a notebook restored from an earlier
+    # session).
     page.wait_for_selector(
         f'{ACTIVE} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000
     )
@@ -194,9 +206,9 @@ def open_and_run_all(
         c.cell_type == "code"
         for c in nbformat.read(ROOT / notebook, as_version=4).cells
     )
-    # Seen now and then on a busy machine: "Run All Cells" runs the first cell and leaves
-    # the others unrun, with the kernel idle. Running a cell twice is harmless in these
-    # notebooks, so while the kernel is idle and cells are left, ask again.
+    # Seen now and then on a busy machine: "Run All Cells" runs the first cell and
+    # leaves the others unrun, with the kernel idle. Running a cell twice is harmless in
+    # these notebooks, so while the kernel is idle and cells are left, ask again.
     deadline = time.monotonic() + timeout_s
     clicks = 0
     while not page.evaluate(all_prompts_numbered(code_cells)):
@@ -214,7 +226,8 @@ def open_and_run_all(
                 "ps => ps.map(p => p.textContent)",
             )
             raise AssertionError(
-                f"{notebook}: not every cell ran within {timeout_s} s ({clicks} x Run All); "
+                f"{notebook}: not every cell ran within {timeout_s} s "
+                f"({clicks} x Run All); "
                 f"prompts {prompts}; screenshot {shot}"
             )
         if kernel_idle:
@@ -233,7 +246,7 @@ def open_and_run_all(
 
 @pytest.fixture(scope="module", autouse=True)
 def notebooks_stay_unchanged():
-    """The lab tests run real notebooks of the repository: they must leave them as they were."""
+    """The lab tests run the real notebooks: they must leave them as they were."""
     before = {p: p.read_bytes() for p in (ROOT / "chapters").glob("*.ipynb")}
     yield
     changed = [p.name for p, content in before.items() if p.read_bytes() != content]
@@ -255,7 +268,10 @@ def test_appendix_runs_in_jupyterlab_and_its_diagrams_are_drawn(page, lab_addres
             nbformat.read(ROOT / "chapters/appendix_diagrams.ipynb", as_version=4)
         )
     )
-    drawn = f"{ACTIVE} .jp-RenderedMermaid figure svg, {ACTIVE} .jp-RenderedMermaid figure img"
+    drawn = (
+        f"{ACTIVE} .jp-RenderedMermaid figure svg, "
+        f"{ACTIVE} .jp-RenderedMermaid figure img"
+    )
     page.wait_for_function(
         f"document.querySelectorAll('{drawn}').length >= {expected}", timeout=60_000
     )
@@ -276,7 +292,8 @@ def test_chapter_one_runs_in_jupyterlab_and_its_widgets_are_live(page, lab_addre
     current = dropdown.input_value()
     dropdown.select_option(label=next(o for o in options if o != current))
     page.wait_for_function(
-        f"(before) => {{ const outs = document.querySelectorAll('{ACTIVE} .widget-output');"
+        "(before) => { const outs = "
+        f"document.querySelectorAll('{ACTIVE} .widget-output');"
         " return outs.length && outs[outs.length - 1].innerText !== before; }",
         arg=before,
         timeout=30_000,

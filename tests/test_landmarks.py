@@ -1,4 +1,5 @@
-"""The landmark table: complete, cited, and consistent with the 6·N·D rule where it can be checked."""
+"""The landmark table: complete, cited, and consistent with the 6·N·D rule where it can
+be checked."""
 
 import math
 import re

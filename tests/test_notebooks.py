@@ -44,7 +44,8 @@ def test_notebook_is_valid_and_committed_without_outputs(path):
         if c.cell_type == "code" and (c.outputs or c.execution_count)
     ]
     assert not dirty, (
-        f"{path.name}: cells {dirty} have outputs; clear them (jupyter nbconvert --clear-output --inplace)"
+        f"{path.name}: cells {dirty} have outputs; "
+        "clear them (jupyter nbconvert --clear-output --inplace)"
     )
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
@@ -87,7 +88,8 @@ def test_every_diagram_has_a_title_and_every_draw_call_names_one(path):
             calls = re.findall(r"diagrams\.draw\(\s*\"([^\"]+)\"", cell.source)
             if calls:
                 assert "remove-cell" in cell.metadata.get("tags", []), (
-                    f"{path.name}: a diagrams.draw cell only matters on Colab; tag it remove-cell"
+                    f"{path.name}: a diagrams.draw cell only matters on Colab; "
+                    "tag it remove-cell"
                 )
             called.extend(calls)
     assert sorted(called) == sorted(titles), (

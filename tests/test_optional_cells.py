@@ -1,4 +1,5 @@
-"""Cells tagged with an optional framework: skipped, and reported as skipped, where it is missing."""
+"""Cells tagged with an optional framework: skipped, and reported as skipped, where it
+is missing."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def test_import_does_not_pull_in_matplotlib_pyplot_at_module_level():
     )
 
 
-# --- odd arguments: a sentence, never a raw matplotlib/numpy traceback or a silent wrong plot ---
+# --- odd arguments: a sentence, never a raw traceback or a silent wrong plot ----------
 
 
 def linear_labels(points):

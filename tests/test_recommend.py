@@ -179,7 +179,10 @@ def test_import_stays_light():
     import subprocess
     import sys
 
-    code = "import sys, helpers.recommend; print(any(m in sys.modules for m in ('torch', 'tensorflow')))"
+    code = (
+        "import sys, helpers.recommend; "
+        "print(any(m in sys.modules for m in ('torch', 'tensorflow')))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

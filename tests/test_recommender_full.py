@@ -1,4 +1,4 @@
-"""Project 7.3 in the full profile: all five official folds, the quality target asserted.
+"""Project 7.3 in the full profile: all five official folds, quality target asserted.
 
 The full profile of the recommender runs on a CPU in a few minutes, so the
 ordinary test suite runs it (most chapters' full profiles need a GPU and run
@@ -25,7 +25,7 @@ NOTEBOOK = ROOT / "chapters" / "07_3_recommender.ipynb"
 
 
 def test_the_quality_target_is_asserted_in_the_full_profile():
-    """A guard for the test below: the target cell exists and asserts 0.912 on five folds."""
+    """A guard for the test below: the target cell asserts 0.912 on five folds."""
     code = [
         c.source
         for c in nbformat.read(NOTEBOOK, as_version=4).cells
@@ -63,5 +63,6 @@ def test_recommender_notebook_passes_in_the_full_profile():
     )
     failed = re.findall(r"^FAILED \S*::(Cell \d+)", result.stdout, re.MULTILINE)
     assert result.returncode == 0, (
-        f"full profile failed in {failed}:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+        f"full profile failed in {failed}:\n"
+        f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
     )

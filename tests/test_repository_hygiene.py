@@ -1,8 +1,10 @@
-"""The pre-commit checks (``.pre-commit-config.yaml``) work offline and refuse what they should.
+"""The pre-commit checks (``.pre-commit-config.yaml``) work offline, refuse what they
+should.
 
-Each hook is a local command from the course's environment, so ``pre-commit`` downloads nothing
-when it runs. These tests run the hooks through ``pre-commit`` itself on files they must refuse,
-in a throwaway git repository, so that a hook which quietly lets everything pass fails here.
+Each hook is a local command from the course's environment, so ``pre-commit`` downloads
+nothing when it runs. These tests run the hooks through ``pre-commit`` itself on files
+they must refuse, in a throwaway git repository, so that a hook which quietly lets
+everything pass fails here.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def test_pre_commit_accepts_the_configuration():
 
 @pytest.fixture
 def scratch_repo(tmp_path):
-    """A git repository with the course's hook configuration and a link to its environment."""
+    """A git repository with the course's hook configuration and a link to its venv."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
@@ -74,7 +76,10 @@ def scratch_repo(tmp_path):
 
 
 def run_hook(repo: Path, hook_id: str, files: list[str]) -> subprocess.CompletedProcess:
-    """``pre-commit run HOOK --files FILES`` in ``repo`` (with ``--files`` it stashes nothing)."""
+    """``pre-commit run HOOK --files FILES`` in ``repo``.
+
+    With ``--files``, pre-commit stashes nothing.
+    """
     subprocess.run(
         ["git", "-C", str(repo), "add", "--", *files, CONFIG_PATH.name], check=True
     )

@@ -1,4 +1,4 @@
-"""requirements.lock installs exactly what requirements.txt asks for, and nothing from a path."""
+"""requirements.lock installs just what requirements.txt asks, nothing from a path."""
 
 from __future__ import annotations
 
@@ -44,10 +44,12 @@ def test_the_lock_satisfies_every_requirement():
         )
         version = next(iter(lock[name].specifier)).version
         assert wanted.specifier.contains(version, prereleases=True), (
-            f"requirements.lock has {name}=={version}, requirements.txt asks for {wanted}: run make lock"
+            f"requirements.lock has {name}=={version}, "
+            f"requirements.txt asks for {wanted}: run make lock"
         )
         assert str(lock[name].marker or "") == str(wanted.marker or ""), (
-            f"{name}: the lock must keep requirements.txt's environment marker ({wanted.marker})"
+            f"{name}: the lock must keep requirements.txt's environment marker "
+            f"({wanted.marker})"
         )
 
 

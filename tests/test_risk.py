@@ -1,4 +1,5 @@
-"""helpers.risk: the German credit carrier (with a fake download, no network) and the cost of a decision."""
+"""helpers.risk: the German credit carrier (with a fake download, no network) and the
+cost of a decision."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from helpers.data.download import DataError
 HEADER = (
     "status_of_existing_checking_account,duration_in_month,age_in_years,creditability\n"
 )
-ROWS = "... < 0 DM,6,67,good\n0 <= ... < 200 DM,48,22,bad\nno checking account,12,49,good\n"
+ROWS = (
+    "... < 0 DM,6,67,good\n0 <= ... < 200 DM,48,22,bad\n"
+    "no checking account,12,49,good\n"
+)
 
 
 def fake_sdist(workdir, member_text: str):

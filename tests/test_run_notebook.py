@@ -1,4 +1,4 @@
-"""scripts/run_notebook.py: notebooks run without Jupyter (the GPU machine has no Jupyter stack)."""
+"""scripts/run_notebook.py: notebooks run without Jupyter (the GPU machine has none)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_cells_share_a_shell_display_works_and_missing_frameworks_are_skipped(tm
             [],
         ),
         (
-            "import pandas as pd\ndisplay(pd.DataFrame({'accuracy': [0.9876]}).style.format('{:.1%}'))",
+            "import pandas as pd\n"
+            "display(pd.DataFrame({'accuracy': [0.9876]}).style.format('{:.1%}'))",
             [],
         ),
     )

@@ -107,8 +107,10 @@ def test_setup_returns_choices_and_prints_report(capsys, monkeypatch):
 
 def test_import_helpers_is_fast_and_imports_no_framework():
     code = (
-        "import json, sys, time; t = time.perf_counter(); import helpers, helpers.runtime, helpers.diagrams; "
-        "print(json.dumps([time.perf_counter() - t, [m for m in ('torch', 'tensorflow') if m in sys.modules]]))"
+        "import json, sys, time; t = time.perf_counter(); "
+        "import helpers, helpers.runtime, helpers.diagrams; "
+        "print(json.dumps([time.perf_counter() - t, "
+        "[m for m in ('torch', 'tensorflow') if m in sys.modules]]))"
     )
     # best of three: the first import also warms the file cache
     runs = [

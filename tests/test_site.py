@@ -30,8 +30,9 @@ pytestmark = pytest.mark.site
 
 PAGES = toc_entries(ROOT / "_toc.yml")
 
-# Known, harmless console errors of the theme itself. pydata-sphinx-theme logs this one on
-# a reader's first visit, before it has stored a colour mode; it then uses "auto".
+# Known, harmless console errors of the theme itself. pydata-sphinx-theme logs this
+# one on a reader's first visit, before it has stored a colour mode; it then uses
+# "auto".
 KNOWN_CONSOLE_ERRORS = ("Got invalid theme mode: . Resetting to auto.",)
 CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 # How a reader opens the site: served (make serve) or from disk (file://).
@@ -40,7 +41,8 @@ ORIGINS = ("http", "file")
 
 @pytest.fixture(scope="module")
 def site_roots():
-    """The site's address for each origin: the local test server, and the folder on disk."""
+    """The site's address for each origin: the local test server, and the folder on
+    disk."""
     if not (BUILD / "index.html").is_file():
         pytest.fail(
             "no built site in _build/html: run `make book` first (`make test` does)"
@@ -70,7 +72,8 @@ def visit(browser, site_roots):
     contexts = []
 
     def open_page(name: str, origin: str = "http", width: int | None = None) -> Visit:
-        """Open page ``name`` served (``http``) or from disk (``file``), ``width`` pixels wide."""
+        """Open page ``name`` served (``http``) or from disk (``file``), ``width``
+        pixels wide."""
         viewport = {"width": width, "height": 900} if width else None
         context = browser.new_context(viewport=viewport)
         contexts.append(context)
@@ -133,12 +136,15 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
     if diagrams:
         wait_until(
             page,
-            "[...document.querySelectorAll('.mermaid')].every(e => e.querySelector('svg'))",
+            "[...document.querySelectorAll('.mermaid')]"
+            ".every(e => e.querySelector('svg'))",
             f"all {diagrams} Mermaid diagrams drawn as SVG",
         )
         broken = page.eval_on_selector_all(
             ".mermaid svg",
-            "svgs => svgs.filter(s => /Syntax error|Parse error/i.test(s.textContent)).length",
+            "svgs => svgs.filter("
+            "s => /Syntax error|Parse error/i.test(s.textContent)"
+            ").length",
         )
         assert broken == 0, f"{name}: {broken} Mermaid diagram(s) failed to parse"
 
@@ -168,7 +174,10 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
         ), f"{name}: widget views without the saved widget state: they cannot render"
         wait_until(
             page,
-            f"document.querySelectorAll('.jupyter-widgets.widget-container, .widget-inline-hbox, .widget-vbox, .widget-hbox').length >= {widgets}",
+            "document.querySelectorAll("
+            "'.jupyter-widgets.widget-container, .widget-inline-hbox, "
+            ".widget-vbox, .widget-hbox'"
+            f").length >= {widgets}",
             f"all {widgets} widgets rendered",
         )
 
@@ -177,7 +186,8 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
 
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
-    """A code cell that calls plt.show() must leave at least one image in the page's outputs."""
+    """A code cell that calls plt.show() must leave at least one image in the page's
+    outputs."""
     notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
     drawing_cells = sum(
         c.cell_type == "code"
@@ -188,8 +198,10 @@ def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
     page = visit(name).page
     figures = page.locator(".cell_output img").count()
     assert figures >= drawing_cells, (
-        f"{name}: {drawing_cells} cells call plt.show() but the page shows {figures} figures "
-        "(is MPLBACKEND set for the book build? a kernel only draws inline when it is not)"
+        f"{name}: {drawing_cells} cells call plt.show() "
+        f"but the page shows {figures} figures "
+        "(is MPLBACKEND set for the book build? "
+        "a kernel only draws inline when it is not)"
     )
 
 
@@ -210,7 +222,8 @@ def test_colab_button_opens_this_notebook(visit, name):
 
 
 def test_the_checks_above_are_not_vacuous(visit):
-    """The appendix has diagrams and maths and chapter 1 has widgets, so each check really ran."""
+    """The appendix has diagrams and maths and chapter 1 has widgets, so each check
+    really ran."""
     appendix = visit("chapters/appendix_diagrams").page
     assert appendix.locator(".mermaid").count() >= 8
     assert appendix.locator("span.math, div.math").count() >= 1
@@ -233,7 +246,8 @@ def setup_cell_first_line(name: str) -> str:
 
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
-    """The set-up cell's code hides behind a toggle on the site (the notebook still shows it)."""
+    """The set-up cell's code hides behind a toggle on the site (the notebook still
+    shows it)."""
     page = visit(name).page
     first_cell = page.locator("div.cell").first
     source = first_cell.locator("div.cell_input")
@@ -267,7 +281,8 @@ def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_
     labels = exercise_labels(name)
     exercises, solutions = page.locator("div.exercise"), page.locator("div.solution")
     assert exercises.count() == solutions.count() == len(labels), (
-        f"{name}: {exercises.count()} exercises and {solutions.count()} solutions on the page, "
+        f"{name}: {exercises.count()} exercises and "
+        f"{solutions.count()} solutions on the page, "
         f"{len(labels)} in the notebook"
     )
     for number, label in enumerate(labels, start=1):
@@ -300,7 +315,8 @@ def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_
 # A desktop window. The code column's width in characters is measured at this width.
 DESKTOP_WIDTH = 1400
 MEASURE_CODE = """() => {
-    // Open every collapsed cell (the set-up cell, solutions) so that its code is measured too.
+    // Open every collapsed cell (the set-up cell, solutions)
+    // so that its code is measured too.
     document.querySelectorAll('details').forEach(d => { d.open = true; });
     const blocks = [...document.querySelectorAll('div.cell_input pre')];
     if (!blocks.length) return {columns: null, scrolling: []};
@@ -309,7 +325,8 @@ MEASURE_CODE = """() => {
     probe.textContent = 'x'.repeat(200);
     pre.appendChild(probe);
     const style = getComputedStyle(pre);
-    const inner = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const inner = pre.clientWidth - parseFloat(style.paddingLeft) -
+        parseFloat(style.paddingRight);
     const columns = Math.floor(inner / (probe.getBoundingClientRect().width / 200));
     probe.remove();
     const scrolling = blocks.filter(b => b.scrollWidth > b.clientWidth + 1).map(b => {
@@ -321,14 +338,15 @@ MEASURE_CODE = """() => {
 
 
 def code_column(page) -> dict:
-    """``columns``: characters of code that fit in a cell; ``scrolling``: the longest line of each
-    code cell that scrolls sideways."""
+    """``columns``: characters of code that fit in a cell; ``scrolling``: the longest
+    line of each code cell that scrolls sideways."""
     return page.evaluate(MEASURE_CODE)
 
 
-# Pages whose code still has lines longer than the code column (about 93 characters of 13-px
-# code in a 1400-px window: site_assets/course.css). The check runs on them too and must fail
-# there; strict, so that a page once fixed fails here until its name is removed from this list.
+# Pages whose code still has lines longer than the code column (about 93 characters
+# of 13-px code in a 1400-px window: site_assets/course.css). The check runs on them
+# too and must fail there; strict, so that a page once fixed fails here until its
+# name is removed from this list.
 CODE_SCROLLS_TODAY = {
     "chapters/01_overview",
     "chapters/02_math",
@@ -353,7 +371,8 @@ CODE_SCROLLS_TODAY = {
             name,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="code lines longer than the column: remove from CODE_SCROLLS_TODAY once fixed",
+                reason="code lines longer than the column: "
+                "remove from CODE_SCROLLS_TODAY once fixed",
             ),
         )
         if name in CODE_SCROLLS_TODAY
@@ -366,7 +385,8 @@ def test_no_code_cell_scrolls_sideways_in_a_desktop_window(visit, name):
     column = code_column(page)
     scrolling = column["scrolling"]
     assert scrolling == [], (
-        f"{name}: {len(scrolling)} code cells scroll sideways in a {DESKTOP_WIDTH}-px window, whose code "
+        f"{name}: {len(scrolling)} code cells scroll sideways "
+        f"in a {DESKTOP_WIDTH}-px window, whose code "
         f"column shows {column['columns']} characters; their longest lines: "
         + "; ".join(f"{len(line)} chars: {line.strip()[:60]}…" for line in scrolling)
     )

@@ -1,4 +1,5 @@
-"""The two editions of the built website, as a reader sees them: headless Chromium, no internet.
+"""The two editions of the built website, as a reader sees them: headless Chromium,
+no internet.
 
 Checks the Chinese site in ``_build/html/zh`` and its links with the English one
 in ``_build/html``: every Chinese page loads offline with no failed request,
@@ -25,8 +26,9 @@ from toc import toc_entries
 ROOT = Path(__file__).resolve().parent.parent
 SITE = Path(os.environ.get("COURSE_SITE") or ROOT / "_build" / "html")
 ZH = SITE / "zh"
-# The woff2 files that course_i18n serves name themselves "Noto Sans SC Thin" (fontsource cuts every
-# weight from one variable font), whatever weight they draw: match the start of the name.
+# The woff2 files that course_i18n serves name themselves "Noto Sans SC Thin"
+# (fontsource cuts every weight from one variable font), whatever weight they draw:
+# match the start of the name.
 WEB_FONT = "Noto Sans SC"
 KNOWN_CONSOLE_ERRORS = ("Got invalid theme mode: . Resetting to auto.",)
 
@@ -34,12 +36,14 @@ pytestmark = [
     pytest.mark.site,
     pytest.mark.skipif(
         not (ZH / "index.html").is_file(),
-        reason=f"no Chinese site in {ZH}: build it first (make book builds both editions)",
+        reason=f"no Chinese site in {ZH}: "
+        "build it first (make book builds both editions)",
     ),
 ]
 
-# What a reader searches for, and a page that teaches it. Only the appendix and the glossary are
-# translated so far; point 学习率 at chapters/04_training once that chapter is.
+# What a reader searches for, and a page that teaches it. Only the appendix and the
+# glossary are translated so far; point 学习率 at chapters/04_training once that
+# chapter is.
 QUERIES = {
     "损失函数": "chapters/appendix_diagrams",
     "卷积": "chapters/appendix_diagrams",
@@ -68,7 +72,8 @@ def open_page(browser, site_url):
     contexts = []
 
     def visit(path: str):
-        """Open ``path`` (relative to the site) offline; return (page, problems seen)."""
+        """Open ``path`` (relative to the site) offline; return (page, problems
+        seen)."""
         context = browser.new_context()
         contexts.append(context)
         page = context.new_page()
@@ -106,7 +111,8 @@ def open_page(browser, site_url):
 
 
 def fonts_drawing(page, selector: str) -> list[dict]:
-    """The fonts Chromium really used for the text of the first element matching ``selector``."""
+    """The fonts Chromium really used for the text of the first element matching
+    ``selector``."""
     page.evaluate("document.fonts.ready")
     cdp = page.context.new_cdp_session(page)
     cdp.send("DOM.enable")
@@ -120,13 +126,18 @@ def fonts_drawing(page, selector: str) -> list[dict]:
 
 
 def mark_chinese_text(page, within: str) -> str:
-    """Mark the first visible element under ``within`` whose own text is Chinese; return its selector."""
+    """Mark the first visible element under ``within`` whose own text is Chinese;
+    return its selector."""
     found = page.evaluate(
         """(within) => {
           const han = /\\p{Script=Han}/u;
-          for (const el of document.querySelectorAll(within + ', ' + within + ' *')) {
-            const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('');
-            if (han.test(own) && el.getClientRects().length) { el.setAttribute('data-zh-probe', ''); return true; }
+          for (const el of document.querySelectorAll(
+              within + ', ' + within + ' *')) {
+            const own = [...el.childNodes].filter(n => n.nodeType === 3)
+              .map(n => n.data).join('');
+            if (han.test(own) && el.getClientRects().length) {
+              el.setAttribute('data-zh-probe', ''); return true;
+            }
           }
           return false;
         }""",
@@ -144,7 +155,8 @@ def test_chinese_page_loads_offline_in_chinese(open_page, name):
     assert page.get_attribute("html", "lang") == "zh-CN"
     if page.locator(".mermaid").count():
         page.wait_for_function(
-            "[...document.querySelectorAll('.mermaid')].every(e => e.querySelector('svg'))",
+            "[...document.querySelectorAll('.mermaid')]"
+            ".every(e => e.querySelector('svg'))",
             timeout=20_000,
         )
 
@@ -175,7 +187,8 @@ def test_switcher_leads_to_the_same_page_in_the_other_edition(
 
 
 def test_every_switcher_link_resolves():
-    """Every page of both editions links to a page that exists, in the other language."""
+    """Every page of both editions links to a page that exists, in the other
+    language."""
     checked = 0
     for edition, pages in ((SITE, EN_PAGES), (ZH, ZH_PAGES)):
         for name in pages:
@@ -243,7 +256,8 @@ def test_chinese_text_is_drawn_with_the_bundled_font(open_page, path, within):
         f for f in fonts if f["familyName"].startswith(WEB_FONT) and f["isCustomFont"]
     ]
     assert ours, f"{path} {within}: Chinese drawn with {fonts}, not the site's web font"
-    # every Chinese character of the element comes from the web font, none from a system font
+    # every Chinese character of the element comes from the web font, none from a
+    # system font
     han = page.evaluate(
         """s => [...document.querySelector(s).childNodes].filter(n => n.nodeType === 3)
                  .map(n => n.data).join('').match(/\\p{Script=Han}/gu)?.length || 0""",

@@ -1,4 +1,4 @@
-"""helpers.strategy: the chapter 6 calculator's arithmetic and its messages for bad input."""
+"""helpers.strategy: the chapter 6 calculator's arithmetic and bad-input messages."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def test_numbers_in_the_formula_follow_the_inputs_dtype_and_device():
 
 
 def test_sympy_to_torch_uses_lambdify_without_editing_its_globals(monkeypatch):
-    """Public API only: the functions lambdify builds are left exactly as lambdify made them."""
+    """Public API only: lambdify's functions are left exactly as lambdify made them."""
     made = []
     lambdify = sp.lambdify
 
@@ -95,7 +95,8 @@ def test_correct_gradient_passes_with_tiny_errors():
 
 
 def test_wrong_derivative_is_detected():
-    # A classic mistake: d/dx sigmoid(x) written as sigmoid(x) instead of sigmoid(x)(1 - sigmoid(x)).
+    # A classic mistake: d/dx sigmoid(x) written as sigmoid(x) instead of
+    # sigmoid(x)(1 - sigmoid(x)).
     sigmoid = 1 / (1 + sp.exp(-x))
     wrong = symbolic.check_gradient(sigmoid, [x], [0.5], gradient=[sigmoid])
     assert not wrong
@@ -107,7 +108,8 @@ def test_wrong_derivative_is_detected():
 
 
 def test_wrong_torch_function_is_detected():
-    # Same value at the point (1 = 1) but a different function: the derivative gives it away.
+    # Same value at the point (1 = 1) but a different function: the derivative gives it
+    # away.
     result = symbolic.check_gradient(x**2, [x], [1.0], torch_fn=lambda v: v[0] ** 3)
     assert not result and "differ" in result.message
     # A different value at the point is reported as a different function.
@@ -176,14 +178,17 @@ def test_import_helpers_does_not_import_sympy_or_torch():
     import subprocess
     import sys
 
-    code = "import sys, helpers.symbolic; print('sympy' in sys.modules, 'torch' in sys.modules)"
+    code = (
+        "import sys, helpers.symbolic; "
+        "print('sympy' in sys.modules, 'torch' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "False"]
 
 
-# --- odd arguments: a sentence instead of a traceback or a misleading ❌ -------------------------
+# --- odd arguments: a sentence instead of a traceback or a misleading ❌ --------------
 
 
 def test_a_gradient_given_as_text_is_refused_not_read_letter_by_letter():

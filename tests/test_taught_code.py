@@ -53,8 +53,8 @@ OTHER_CODE_SAME_NAME = {
         "augment",
     ),  # shifts only, with its own generator: not 7.1's augment
     ("09_tools.ipynb", "EpochTimer"),  # a Lightning callback, not 7.1's Keras one
-    # the checked front end of the RAG project: it validates its input, loads the encoder
-    # when none is given and calls helpers.encoders.embed for the pooling itself
+    # the checked front end of the RAG project: it validates its input, loads the
+    # encoder when none is given and calls helpers.encoders.embed for the pooling itself
     ("helpers/llm/rag.py", "embed"),
 }
 """Different functions that happen to share a taught definition's name."""
@@ -88,7 +88,10 @@ def definitions(tree: ast.Module) -> dict[str, ast.AST]:
 
 
 def marked_definitions():
-    """Every definition in a marked cell: (notebook, cell index, cell id, module, name, node)."""
+    """Every definition in a marked cell.
+
+    Each as (notebook, cell index, cell id, module, name, node).
+    """
     found = []
     for notebook in CHAPTERS:
         for index, cell_id, source in code_cells(notebook):
@@ -115,8 +118,8 @@ def test_every_marked_cell_defines_something():
         for index, cell_id, source in code_cells(notebook):
             if source.strip() and MARKER.match(source.splitlines()[0]):
                 assert definitions(parse_cell(source)), (
-                    f"{notebook.name}, cell {index} (id {cell_id}) carries the 'taught here' "
-                    "marker but defines no function or class"
+                    f"{notebook.name}, cell {index} (id {cell_id}) carries the "
+                    "'taught here' marker but defines no function or class"
                 )
 
 
@@ -130,7 +133,8 @@ def test_taught_definition_is_marked_in_its_chapter(module, name):
         f"'# taught here; saved in {module}'"
     )
     assert [nb for nb, _ in where] == [TAUGHT[module, name]], (
-        f"{name} is taught in {where}; it must be taught once, in {TAUGHT[module, name]}"
+        f"{name} is taught in {where}; "
+        f"it must be taught once, in {TAUGHT[module, name]}"
     )
 
 

@@ -1,4 +1,4 @@
-"""Tests of helpers.text_models: the review guard, classify_text and the encoder loader."""
+"""helpers.text_models: the review guard, classify_text and the encoder loader."""
 
 import importlib.util
 import time
@@ -157,7 +157,7 @@ def test_load_sentence_encoder_hub_only_fails_clearly_when_offline(
         text_models.load_sentence_encoder("hub", verbose=False)
 
 
-# --- odd inputs: refused with a sentence, never classified as if they were a review -------------
+# --- odd inputs: refused with a sentence, never classified as if they were a review ---
 
 
 @pytest.mark.parametrize(

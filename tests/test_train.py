@@ -170,7 +170,7 @@ def test_importing_helpers_train_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
-# --- loaders of every kind: accepted where they can work, refused clearly where not -----------
+# --- loaders of every kind: accepted where they can work, refused clearly where not ---
 
 
 def fresh_weights(model):
@@ -322,11 +322,12 @@ def test_tensor_loader_refuses_text_and_scalars_with_a_sentence():
         train.TensorLoader(torch.tensor(1.0), torch.tensor(1))
 
 
-# --- early stopping and the best weights -------------------------------------------------------
+# --- early stopping and the best weights ----------------------------------------------
 
 
 def overfitting_run(**kwargs):
-    """Validation labels 20 % flipped: the validation loss falls until epoch 6, then rises."""
+    """Validation labels 20 % flipped: the validation loss falls until epoch 6, then
+    rises."""
     g = torch.Generator().manual_seed(0)
     y = torch.arange(200) % 2
     x = torch.randn(200, 2, generator=g) + (2 * y[:, None] - 1)

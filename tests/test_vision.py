@@ -116,14 +116,17 @@ def test_importing_helpers_vision_does_not_import_pillow_or_torch():
     import subprocess
     import sys
 
-    code = "import sys, helpers.vision; print('PIL' in sys.modules, 'torch' in sys.modules)"
+    code = (
+        "import sys, helpers.vision; "
+        "print('PIL' in sys.modules, 'torch' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "False"]
 
 
-# --- odd pictures: huge, channel-first, 16-bit, float; ink_threshold -------------------------
+# --- odd pictures: huge, channel-first, 16-bit, float; ink_threshold ------------------
 
 
 def digit_correlation(y: np.ndarray) -> float:

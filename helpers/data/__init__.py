@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from helpers._lazy import lazy_exports
 
-# Lazy exports (PEP 562): `from helpers.data import load_mnist` imports the loaders, and
-# numpy, only then, so `import helpers.data` and `python -m helpers.data` (what `make data`
-# runs) stay instant and need no numpy — tests/test_data_core.py::test_import_is_light.
+# Lazy exports (PEP 562): `from helpers.data import load_mnist` imports the loaders,
+# and numpy, only then, so `import helpers.data` and `python -m helpers.data` (what
+# `make data` runs) stay instant and need no numpy —
+# tests/test_data_core.py::test_import_is_light.
 _EXPORTS = {
     "load_mnist": "loaders",
     "load_fashion_mnist": "loaders",

@@ -1,4 +1,5 @@
-"""Command line: ``python -m helpers.data prepare`` (what ``make data`` runs) and ``status``."""
+"""Command line: ``python -m helpers.data prepare``
+(what ``make data`` runs) and ``status``."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ def _status(clean: bool = False) -> int:
     stale = clean_stale_parts(root) if clean else stale_parts(root)
     for path in stale:
         print(
-            f"{'removed' if clean else 'left by an interrupted run'}: {path.relative_to(root)}"
+            f"{'removed' if clean else 'left by an interrupted run'}: "
+            f"{path.relative_to(root)}"
         )
     if stale and not clean:
         print(
-            "remove them with `python -m helpers.data status --clean` (a running download is never touched)"
+            "remove them with `python -m helpers.data status --clean` (a running "
+            "download is never touched)"
         )
     return 0
 
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--verify",
         action="store_true",
-        help="check the SHA-256 of files already cached (always done now; kept for old scripts)",
+        help="check the SHA-256 of files already cached "
+        "(always done now; kept for old scripts)",
     )
     s = commands.add_parser(
         "status",

@@ -58,7 +58,8 @@ def to_torch_loader(
         raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}")
     if x.dtype == object:
         raise TypeError(
-            "x holds Python objects (text?): encode it first, e.g. with helpers.data.encode_texts"
+            "x holds Python objects (text?): encode it first, e.g. with "
+            "helpers.data.encode_texts"
         )
     x = _as_float_images(x, scale)
     tensors = [

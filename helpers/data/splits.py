@@ -1,4 +1,4 @@
-"""Splits: MovieLens' official folds, seeded stratified splits, and quick-profile subsets."""
+"""Splits: MovieLens' official folds, seeded stratified ones, quick-profile subsets."""
 
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ def movielens_folds(ratings: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarr
 def stratified_split(
     labels: np.ndarray, test_fraction: float, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded stratified split of ``range(len(labels))`` → ``(train_idx, test_idx)``, both sorted.
+    """Seeded stratified split of ``range(len(labels))`` → ``(train_idx, test_idx)``,
+    both sorted.
 
     Each class contributes ``round(test_fraction · class size)`` records to the
     test set, chosen by ``numpy.random.default_rng(seed)``.
@@ -83,7 +84,7 @@ def stratified_split(
 
 
 def stratified_subset(labels: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
-    """Sorted indices of a seeded subset of ``size`` records with the classes' proportions.
+    """Sorted indices of a seeded subset of ``size`` records with the classes' shares.
 
     Every class present keeps at least one record when ``size`` allows it.
     """

@@ -34,7 +34,8 @@ def _check_text(text) -> str:
 
 
 def tokenize_en(text: str) -> list[str]:
-    """Lower-cased English words of two or more characters (scikit-learn's default pattern).
+    """Lower-cased English words of two or more characters
+    (scikit-learn's default pattern).
 
     HTML line breaks (``<br />``, common in IMDB) are removed first.
     """
@@ -43,7 +44,8 @@ def tokenize_en(text: str) -> list[str]:
 
 
 def tokenize_zh(text: str, mode: str = "chars") -> list[str]:
-    """Tokenise Chinese: ``chars`` (each Han character; Latin words and numbers kept whole) or ``words`` (jieba)."""
+    """Tokenise Chinese: ``chars`` (each Han character; Latin words and numbers kept
+    whole) or ``words`` (jieba)."""
     text = _check_text(text)
     if mode == "chars":
         return [t.lower() for t in _ZH_KEEP.findall(text)]
@@ -64,7 +66,8 @@ def tokenize_zh(text: str, mode: str = "chars") -> list[str]:
 
 
 def tokenize(text: str, language: str = "en") -> list[str]:
-    """Dispatch to :func:`tokenize_en` or :func:`tokenize_zh` (``language`` ``en`` or ``zh``)."""
+    """Dispatch to :func:`tokenize_en` or :func:`tokenize_zh`
+    (``language`` ``en`` or ``zh``)."""
     if language == "en":
         return tokenize_en(text)
     if language == "zh":
@@ -97,7 +100,7 @@ class Vocabulary:
         max_size: int | None = None,
         min_freq: int = 1,
     ) -> Vocabulary:
-        """Most frequent tokens first (ties alphabetical, so the result is deterministic).
+        """Most frequent tokens first (ties in alphabetical order: deterministic).
 
         ``max_size`` counts ``<pad>`` and ``<unk>`` too, so it is at least 2.
         """
@@ -123,7 +126,8 @@ class Vocabulary:
         return [self.index.get(t, self.unk_id) for t in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        """Tokens of ``ids``, padding dropped; an id outside ``0 … len(self) - 1`` is refused.
+        """Tokens of ``ids``, padding dropped;
+        an id outside ``0 … len(self) - 1`` is refused.
 
         (A negative id would otherwise count from the end of the list and
         return a wrong word without a sound.)
@@ -140,8 +144,9 @@ class Vocabulary:
                 or not 0 <= i < len(self.tokens)
             ):
                 raise ValueError(
-                    f"id {i!r} is not in this vocabulary (ids run from 0 to {len(self.tokens) - 1}); "
-                    "decode the ids with the vocabulary that encoded them"
+                    f"id {i!r} is not in this vocabulary (ids run from 0 to "
+                    f"{len(self.tokens) - 1}); decode the ids with the vocabulary that "
+                    "encoded them"
                 )
             if i != self.pad_id:
                 out.append(self.tokens[i])
@@ -169,8 +174,8 @@ def pad_sequences(
     choice(padding, "padding", ("pre", "post"))
     if isinstance(sequences, str | bytes):
         raise TypeError(
-            "pad_sequences takes a list of id sequences, got one string; encode the texts first "
-            "(helpers.data.encode_texts)"
+            "pad_sequences takes a list of id sequences, got one string; encode the "
+            "texts first (helpers.data.encode_texts)"
         )
     if max_len is not None:
         max_len = integer(max_len, "max_len")
@@ -199,7 +204,7 @@ def encode_texts(
     max_len: int = 200,
     max_size: int = 20000,
 ) -> tuple[np.ndarray, np.ndarray, Vocabulary]:
-    """Tokenise, build (or reuse) a vocabulary, encode and pad: ``(ids, lengths, vocab)``.
+    """Tokenise, build (or reuse) a vocabulary, encode, pad: ``(ids, lengths, vocab)``.
 
     ``texts`` is a list (or array) of strings; one string alone is refused,
     since iterating it would encode each character as a text.
@@ -219,7 +224,8 @@ def encode_texts(
 
 
 def pack(ids, lengths):
-    """``torch.nn.utils.rnn.pack_padded_sequence`` for batch-first padded ids (torch imported here)."""
+    """``torch.nn.utils.rnn.pack_padded_sequence`` for batch-first padded ids
+    (torch imported here)."""
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence
 

@@ -3,7 +3,7 @@
 ::
 
     from helpers import llm
-    lm = llm.load_model()                      # one line: where it came from, its licence
+    lm = llm.load_model()  # one line: where it came from, its licence
     print(llm.generate(lm, "What is a startup?", max_new_tokens=40))
 
 Modules, each small: :mod:`~helpers.llm.loader` (the model hub first, else the

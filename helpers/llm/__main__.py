@@ -1,4 +1,5 @@
-"""Command line: ``python -m helpers.llm prepare`` (for ``make data``) and ``status``."""
+"""Command line: ``python -m helpers.llm prepare``
+(for ``make data``) and ``status``."""
 
 from __future__ import annotations
 

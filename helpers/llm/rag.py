@@ -1,8 +1,10 @@
-"""Retrieval-augmented generation, small and explicit: embed, index, retrieve, prompt, score.
+"""Retrieval-augmented generation, small and explicit: embed, index,
+retrieve, prompt, score.
 
-The encoder is the course's all-MiniLM-L6-v2 (:func:`helpers.text_models.load_sentence_encoder`),
-mean-pooled and L2-normalised by chapter 5's :func:`helpers.encoders.embed`, so that a dot
-product is the cosine similarity.
+The encoder is the course's all-MiniLM-L6-v2
+(:func:`helpers.text_models.load_sentence_encoder`), mean-pooled and L2-normalised by
+chapter 5's :func:`helpers.encoders.embed`, so that a dot product is the cosine
+similarity.
 The index is a numpy matrix: with a hundred passages an exact search takes
 microseconds, and a library such as faiss would not earn its place.
 """
@@ -56,7 +58,8 @@ def embed(texts: Sequence[str], *, batch_size: int = 32, encoder=None) -> np.nda
 
 @dataclass
 class Index:
-    """Passages and their embeddings; :meth:`search` returns the ``k`` most similar ids."""
+    """Passages and their embeddings;
+    :meth:`search` returns the ``k`` most similar ids."""
 
     ids: list[str]
     texts: list[str]
@@ -74,7 +77,8 @@ class Index:
     def search(
         self, query, k: int = 3, *, query_vector: np.ndarray | None = None
     ) -> list[tuple[str, float]]:
-        """The ``k`` passages most similar to ``query``: ``[(id, cosine), …]``, best first."""
+        """The ``k`` passages most similar to ``query``: ``[(id, cosine), …]``,
+        best first."""
         k = integer(k, "k")
         vector = embed([query])[0] if query_vector is None else query_vector
         scores = self.vectors @ vector
@@ -97,21 +101,24 @@ def recall_at_k(retrieved: Sequence[Sequence[str]], relevant: Sequence[str]) -> 
 
 
 INJECTION_PATTERN = re.compile(
-    r"ignore (all |any )?(previous|prior|above|the other)|instructions? for the (assistant|ai)"
+    r"ignore (all |any )?(previous|prior|above|the other)"
+    r"|instructions? for the (assistant|ai)"
     r"|reply only|disregard (all|the|previous)|you are now",
     re.IGNORECASE,
 )
 
 
 def looks_like_injection(text: str) -> bool:
-    """True when a passage contains instructions aimed at the model (a simple pattern filter)."""
+    """True when a passage contains instructions aimed at the model
+    (a simple pattern filter)."""
     return bool(INJECTION_PATTERN.search(text))
 
 
 def grounded_prompt(
     question: str, passages: Sequence[tuple[str, str]], *, guard: bool = False
 ) -> tuple[str, list[str]]:
-    """The user message for a question answered from ``[(id, text), …]``, and the ids used.
+    """The user message for a question answered from ``[(id, text), …]``,
+    and the ids used.
 
     With ``guard``, passages that :func:`looks_like_injection` are dropped and the
     prompt says that passages are data, not instructions.
@@ -132,6 +139,7 @@ def _normalise(text: str) -> str:
 
 
 def contains_fact(answer: str, fact: str) -> bool:
-    """True when ``answer`` states ``fact`` (case and spacing ignored; "3" must not match "30")."""
+    """True when ``answer`` states ``fact``
+    (case and spacing ignored; "3" must not match "30")."""
     answer, fact = _normalise(answer), _normalise(fact)
     return re.search(rf"(?<![\w.]){re.escape(fact)}(?![\w])", answer) is not None

@@ -38,7 +38,10 @@ def mnist_files(n_train: int = 30, n_test: int = 10, seed: int = 0) -> dict[str,
 
 
 def tar_gz(entries: list[tuple[str, bytes | None, str]]) -> bytes:
-    """Entries ``(name, content, kind)`` with kind ``file``, ``dir``, ``symlink:<target>``, ``hardlink:<target>``, ``chr``."""
+    """A tar.gz of entries ``(name, content, kind)``.
+
+    kind is ``file``, ``dir``, ``symlink:<target>``, ``hardlink:<target>`` or ``chr``.
+    """
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, content, kind in entries:
@@ -91,7 +94,8 @@ def aclimdb_tar() -> bytes:
 def movielens_zip(
     n_users: int = 6, per_user: int = 25, seed: int = 0
 ) -> tuple[bytes, np.ndarray]:
-    """A tiny ``ml-100k.zip``: u.data in random order, u.item, u.user, and folds made by mku.sh's rules.
+    """A tiny ``ml-100k.zip``: u.data in random order, u.item, u.user, and folds made
+    by mku.sh's rules.
 
     The folds are written by an independent, literal transcription of mku.sh
     and allbut.pl (line-based), not by the code under test.

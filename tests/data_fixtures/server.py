@@ -21,11 +21,16 @@ class Route:
     )
     chunk: int = 1024
     redirect: str | None = None  # answer 302 with this Location
-    send_length: bool = True  # False: no Content-Length header (the body ends when the connection closes)
+    # False: no Content-Length header (the body ends when the connection closes)
+    send_length: bool = True
 
 
 class LoopbackServer:
-    """``with LoopbackServer() as server: server.routes["/x"] = Route(b"...")``; ``server.url("/x")``."""
+    """A loopback HTTP server for the data tests.
+
+    ``with LoopbackServer() as server: server.routes["/x"] = Route(b"...")``;
+    ``server.url("/x")``.
+    """
 
     def __init__(self):
         self.routes: dict[str, Route] = {}

