@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No MPLBACKEND here: a Jupyter kernel draws figures inline only when it is unset (Agg made every
 # plt.show() in the book and in `make lab` draw nothing); plain Python on a headless machine picks Agg itself.
 
-.PHONY: help setup lock data book i18n serve lab test test-unit lint bench test-gpu clean
+.PHONY: help setup lock data book i18n serve lab lab-zh test test-unit lint bench test-gpu clean
 
 help:
 	@sed -n '1,5p' Makefile | sed 's/^# \{0,1\}//'
@@ -91,10 +91,21 @@ serve:
 	@echo "Serving the course at http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/python -m http.server --bind $(HOST) --directory _build/html $(PORT)
 
+# `make lab LAB_LANGUAGE=zh` (or `make lab-zh`): JupyterLab's own menus in Chinese (the
+# jupyterlab-language-pack-zh-CN pack) and the Chinese notebooks open. The language is a default
+# (scripts/jupyterlab_zh/overrides.json), so a reader's own choice under Settings → Language wins.
+LAB_LANGUAGE ?= en
+LAB_FOLDER = $(if $(filter zh,$(LAB_LANGUAGE)),zh/chapters,chapters)
+LAB_SETTINGS = $(if $(filter zh,$(LAB_LANGUAGE)),--LabApp.app_settings_dir=$(CURDIR)/scripts/jupyterlab_zh)
+
 lab: setup
 	@echo "Starting JupyterLab on http://$(HOST):$(LAB_PORT)/ (the address with its token follows)"
 	$(BIN)/jupyter lab --ip=$(HOST) --port=$(LAB_PORT) --no-browser --ServerApp.root_dir=$(CURDIR) \
-		--LabApp.default_url=/lab/tree/chapters $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+		--LabApp.default_url=/lab/tree/$(LAB_FOLDER) $(LAB_SETTINGS) \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+lab-zh:
+	@$(MAKE) --no-print-directory lab LAB_LANGUAGE=zh
 
 # --- tests --------------------------------------------------------------------
 

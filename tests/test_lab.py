@@ -15,6 +15,8 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -34,9 +36,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def running_lab(settings: Path, *make_args: str) -> Iterator[str]:
+    """Run ``make lab`` (with ``make_args``) on a free port; yield its address."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTER_RUNTIME_DIR": str(settings / "runtime"),
+    }
+    lab = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_PORT={port}", *make_args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    address, seen, deadline = None, [], time.monotonic() + 120
+    pattern = re.compile(rf"(http://127\.0\.0\.1:{port}/lab\S*\?token=\w+)")
+    while address is None and time.monotonic() < deadline and lab.poll() is None:
+        line = lab.stdout.readline()
+        seen.append(line)
+        match = pattern.search(line)
+        address = match.group(1) if match else None
+    try:
+        if address is None:
+            pytest.fail(
+                "make lab printed no address on 127.0.0.1:\n" + "".join(seen[-30:])
+            )
+        yield address
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        try:
+            lab.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(lab.pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="module")
 def lab_address(tmp_path_factory):
-    port = free_port()
     settings = tmp_path_factory.mktemp("lab-settings")
     # Render every cell, not only those scrolled into view, so the test can count
     # diagrams.
@@ -54,36 +94,8 @@ def lab_address(tmp_path_factory):
     docmanager = settings / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)
     (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
-    env = {
-        **os.environ,
-        "JUPYTERLAB_SETTINGS_DIR": str(settings),
-        "JUPYTER_RUNTIME_DIR": str(settings / "runtime"),
-    }
-    lab = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_PORT={port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    address, seen, deadline = None, [], time.monotonic() + 120
-    pattern = re.compile(rf"(http://127\.0\.0\.1:{port}/lab\S*\?token=\w+)")
-    while address is None and time.monotonic() < deadline and lab.poll() is None:
-        line = lab.stdout.readline()
-        seen.append(line)
-        match = pattern.search(line)
-        address = match.group(1) if match else None
-    if address is None:
-        os.killpg(lab.pid, signal.SIGTERM)
-        pytest.fail("make lab printed no address on 127.0.0.1:\n" + "".join(seen[-30:]))
-    yield address
-    os.killpg(lab.pid, signal.SIGTERM)
-    try:
-        lab.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(lab.pid, signal.SIGKILL)
+    with running_lab(settings) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -298,4 +310,32 @@ def test_chapter_one_runs_in_jupyterlab_and_its_widgets_are_live(page, lab_addre
         arg=before,
         timeout=30_000,
     )
+    assert page.blocked == [], f"JupyterLab fetched from the internet: {page.blocked}"
+
+
+def test_make_lab_zh_shows_jupyterlab_in_chinese_with_the_chinese_notebooks(
+    page, tmp_path
+):
+    """``make lab-zh``: JupyterLab's menus in Chinese (its language pack) and the file
+    browser in ``zh/chapters``; a reader's own language setting is left alone."""
+    with running_lab(tmp_path, "LAB_LANGUAGE=zh") as address:
+        assert "/lab/tree/zh/chapters" in address, address  # where make lab-zh opens
+        page.goto(f"{address}&reset")
+        menus = page.locator(".lm-MenuBar-itemLabel")
+        menus.first.wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.lm-MenuBar-itemLabel')]"
+            ".some(m => m.textContent === '文件')",
+            timeout=30_000,
+        )
+        labels = menus.all_inner_texts()
+        assert "文件" in labels and "运行" in labels, labels
+        listing = page.locator(".jp-DirListing-itemText")
+        listing.first.wait_for(timeout=30_000)
+        names = listing.all_inner_texts()
+        assert "01_overview.ipynb" in names, names
+        assert "zh" in page.locator(".jp-BreadCrumbs").inner_text()
+    assert not list(tmp_path.rglob("*.jupyterlab-settings")) or all(
+        "zh_CN" not in f.read_text() for f in tmp_path.rglob("*.jupyterlab-settings")
+    ), "make lab-zh wrote the language into the reader's settings"
     assert page.blocked == [], f"JupyterLab fetched from the internet: {page.blocked}"
