@@ -130,7 +130,7 @@ test-unit: setup
 test: setup data lint
 	bash scripts/check_system.sh chromium
 	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(MAKE) --no-print-directory book
-	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests
+	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests --durations=15
 
 bench: setup
 	$(BIN)/python -m bench

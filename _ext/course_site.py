@@ -151,9 +151,8 @@ class CollapseSetupCell(SphinxPostTransform):
         if first is None or first.get("hide_mode"):
             return
         first["hide_mode"] = "input"
-        first["classes"].append(
-            "tag_hide-input"
-        )  # the class myst-nb gives a tagged cell
+        # the class myst-nb gives a tagged cell
+        first["classes"].append("tag_hide-input")
         for key, text in SETUP_PROMPTS.items():
             first[key] = text
 

@@ -31,9 +31,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIG = str(
-    1 << 30
-)  # 1 GiB: blocks below it come from the heap and are kept, not returned to the OS
+# 1 GiB: blocks below it come from the heap and are kept, not returned to the OS
+BIG = str(1 << 30)
 
 CHILD = r"""
 import json, os, resource, sys, time

@@ -45,9 +45,8 @@ def measure(model, ids, args, **kwargs) -> float:
 def int8_dynamic(model):
     import torch
 
-    with (
-        warnings.catch_warnings()
-    ):  # torch.ao.quantization is deprecated in favour of torchao
+    # torch.ao.quantization is deprecated in favour of torchao
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return torch.ao.quantization.quantize_dynamic(
             copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8

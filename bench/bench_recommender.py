@@ -46,11 +46,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from helpers import bpmf, data, recommend  # noqa: E402
 
 DIM, LAM, LAM_BIAS, LR, BATCH = 256, 0.12, 1e-3, 3e-3, 4096
-BPMF_DIMS, BPMF_SAMPLES, BPMF_BURN_IN = (
-    (10, 20),
-    100,
-    10,
-)  # the notebook's full-profile settings
+# the notebook's full-profile settings
+BPMF_DIMS, BPMF_SAMPLES, BPMF_BURN_IN = (10, 20), 100, 10
 
 
 # --- PyTorch: the notebook's model ----------------------------------------------------
@@ -181,9 +178,8 @@ def tf_epoch_seconds(train, num_users, num_items, num_epochs=3):
     seconds = []
     for epoch in (permutation_epoch, tf_data_epoch):
         times = []
-        for _ in range(
-            num_epochs + 1
-        ):  # the first epoch traces the function: not counted
+        # the first epoch traces the function: not counted
+        for _ in range(num_epochs + 1):
             start = time.perf_counter()
             epoch()
             times.append(time.perf_counter() - start)
@@ -198,9 +194,8 @@ def article_loop_seconds(train, num_users, num_items, sample=300):
     """
     import tensorflow as tf
 
-    user_embedding = tf.Variable(
-        tf.random.normal((num_users, 10))
-    )  # (count, dim): the fix
+    # (count, dim): the fix
+    user_embedding = tf.Variable(tf.random.normal((num_users, 10)))
     item_embedding = tf.Variable(tf.random.normal((num_items, 10)))
     optimizer = tf.keras.optimizers.Adam()
 

@@ -99,9 +99,8 @@ def number(
     ValueError: ink_threshold must be a finite number in [0, 1), got 1.0
     """
     wanted = f"a finite number {_interval(low, high, low_open, high_open)}".rstrip()
-    if (
-        hasattr(value, "item") and getattr(value, "ndim", 1) == 0
-    ):  # numpy or torch scalars
+    # numpy or torch scalars
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()
     if (
         isinstance(value, bool)

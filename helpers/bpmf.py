@@ -210,9 +210,8 @@ class _SparsePattern:
 
     def __init__(self, rows, cols, num_rows, num_cols, *, dtype, device):
         order = torch.argsort(rows * num_cols + cols)
-        self.order = order.to(
-            device
-        )  # rating k of the pattern is rating order[k] of the input
+        # rating k of the pattern is rating order[k] of the input
+        self.order = order.to(device)
         counts = torch.bincount(rows, minlength=num_rows)
         self.crow = torch.cat([torch.zeros(1, dtype=torch.long), counts.cumsum(0)]).to(
             device
@@ -222,9 +221,8 @@ class _SparsePattern:
         self.mask = self.matrix(torch.ones(len(rows), dtype=dtype, device=device))
 
     def matrix(self, values_in_input_order):
-        with (
-            warnings.catch_warnings()
-        ):  # "sparse CSR support is in beta": we rely only on CSR @ dense
+        # "sparse CSR support is in beta": we rely only on CSR @ dense
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return torch.sparse_csr_tensor(
                 self.crow, self.col, values_in_input_order[self.order], self.shape
@@ -403,9 +401,8 @@ class BayesianMF:
         u, i, ratings = _triples(users, items, ratings, self.num_users, self.num_items)
         self._check_scale(ratings, "ratings")
         kw = {"dtype": self.dtype, "device": self.device}
-        r = torch.tensor(
-            ratings, **kw
-        )  # a copy: pandas may hand over a read-only array
+        # a copy: pandas may hand over a read-only array
+        r = torch.tensor(ratings, **kw)
         by_user = _SparsePattern(u, i, self.num_users, self.num_items, **kw)
         by_item = _SparsePattern(i, u, self.num_items, self.num_users, **kw)
         u, i = u.to(self.device), i.to(self.device)

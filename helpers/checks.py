@@ -174,9 +174,8 @@ def check_function(
             )
         try:
             outcome = check_close(got, reference(x), rtol=rtol, atol=atol)
-        except (
-            TypeError
-        ):  # the reader's function returned text, a dict…: a wrong answer
+        # the reader's function returned text, a dict…: a wrong answer
+        except TypeError:
             return _result(
                 False,
                 f"for input {x!r}: it returned {type(got).__name__} {got!r:.40}, "

@@ -171,9 +171,8 @@ def _quoted(text: str) -> str:
     """``text`` as a Python literal, quoted as ``ruff format`` quotes it."""
     import json
 
-    double_quoted = json.dumps(
-        text, ensure_ascii=False
-    )  # JSON's escapes are valid Python
+    # JSON's escapes are valid Python
+    double_quoted = json.dumps(text, ensure_ascii=False)
     if text.count('"') <= text.count("'"):
         return double_quoted
     body = double_quoted[1:-1].replace('\\"', '"').replace("'", "\\'")

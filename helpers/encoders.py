@@ -29,9 +29,8 @@ def embed(texts, tokenizer, encoder, batch_size=64, max_length=256):
     encoder.eval()
     texts = list(texts)
     device = next(encoder.parameters()).device
-    order = np.argsort(
-        [len(t) for t in texts]
-    )  # similar lengths together: less padding
+    # similar lengths together: less padding
+    order = np.argsort([len(t) for t in texts])
     out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
         rows = order[start : start + batch_size]

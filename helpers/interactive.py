@@ -62,9 +62,8 @@ def parse_number(
             raise ValueError(f"{name} must be a finite number, got {text!r}")
     else:
         value = text
-    if (
-        low is None and high is None
-    ):  # no interval to state: any finite real number will do
+    # no interval to state: any finite real number will do
+    if low is None and high is None:
         if (
             isinstance(value, bool)
             or not isinstance(value, numbers.Real)

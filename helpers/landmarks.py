@@ -100,7 +100,6 @@ def landmark_models():
     import pandas as pd
 
     table = pd.DataFrame(LANDMARK_MODELS, columns=COLUMNS)
-    table["active_params"] = table["active_params"].fillna(
-        table["params"]
-    )  # dense: all parameters active
+    # dense: all parameters active
+    table["active_params"] = table["active_params"].fillna(table["params"])
     return table

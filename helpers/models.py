@@ -83,9 +83,8 @@ def improved_cnn(width=32, convs_per_stage=2, dropout=0.3) -> nn.Sequential:
 class BiasedMF(nn.Module):  # rating = μ + b_u + b_i + p_u · q_i (7.3.4)
     def __init__(self, num_users, num_items, dim, mu):
         super().__init__()
-        self.user_factors = nn.Embedding(
-            num_users, dim
-        )  # (num_users, dim): a row per user
+        # (num_users, dim): a row per user
+        self.user_factors = nn.Embedding(num_users, dim)
         self.item_factors = nn.Embedding(num_items, dim)  # (num_items, dim)
         self.user_bias = nn.Embedding(num_users, 1)
         self.item_bias = nn.Embedding(num_items, 1)
@@ -93,9 +92,8 @@ class BiasedMF(nn.Module):  # rating = μ + b_u + b_i + p_u · q_i (7.3.4)
         nn.init.normal_(self.item_factors.weight, std=0.01)
         nn.init.zeros_(self.user_bias.weight)
         nn.init.zeros_(self.item_bias.weight)
-        self.register_buffer(
-            "mu", torch.tensor(float(mu))
-        )  # global mean, saved with weights
+        # global mean, saved with weights
+        self.register_buffer("mu", torch.tensor(float(mu)))
 
     def forward(self, users, items):
         p, q = self.user_factors(users), self.item_factors(items)

@@ -227,9 +227,8 @@ def ranking_metrics(
     integer(k, "k")
     threshold = number(threshold, "threshold")
     try:
-        scores = np.array(
-            scores, dtype=float
-        )  # a copy: training items are masked below
+        # a copy: training items are masked below
+        scores = np.array(scores, dtype=float)
     except (TypeError, ValueError) as error:
         raise ValueError(f"scores must be a 2-D array of numbers: {error}") from error
     if scores.ndim != 2:
@@ -314,9 +313,8 @@ def parse_user_id(value) -> int | None:
             value = float(value.strip())
         except ValueError:
             return None
-    if (
-        hasattr(value, "item") and getattr(value, "ndim", 1) == 0
-    ):  # numpy and torch scalars
+    # numpy and torch scalars
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None

@@ -114,11 +114,8 @@ def _requested_device(prefer, available: dict):
     else:
         try:
             wanted = torch.device(prefer.strip().lower())
-        except (
-            AttributeError,
-            RuntimeError,
-            TypeError,
-        ):  # not text, or not a device name
+        # not text, or not a device name
+        except (AttributeError, RuntimeError, TypeError):
             wanted = None
     if wanted is None or wanted.type not in available:
         raise ValueError(
@@ -248,9 +245,8 @@ def setup(
         Print the environment report (the set-up cell does).
     """
     profile = get_profile()
-    seed = integer(
-        seed, "seed", minimum=0
-    )  # before the device: a typo costs no CUDA start-up
+    # before the device: a typo costs no CUDA start-up
+    seed = integer(seed, "seed", minimum=0)
     chosen = pick_device(device)
     seed_everything(seed)
     _use_course_font()

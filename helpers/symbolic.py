@@ -41,9 +41,8 @@ from .tensors import to_numpy
 __all__ = ["DerivativeCheck", "check_gradient", "check_jacobian", "sympy_to_torch"]
 
 
-@dataclass(
-    frozen=True, repr=False
-)  # repr=False: keep Result's ✅/❌ message as the repr
+# repr=False: keep Result's ✅/❌ message as the repr
+@dataclass(frozen=True, repr=False)
 class DerivativeCheck(Result):
     """The outcome of comparing a symbolic derivative with autograd at one point.
 
@@ -141,9 +140,8 @@ def _as_expressions(expr) -> tuple[list, tuple[int, ...]]:
     (flat list of expressions, shape)."""
     sp = _sympy()
     if isinstance(expr, sp.MatrixBase):
-        expr = sp.Matrix(
-            expr
-        )  # also turns an explicit MatrixSymbol expression into entries
+        # also turns an explicit MatrixSymbol expression into entries
+        expr = sp.Matrix(expr)
         if expr.shape[0] * expr.shape[1] == 0:
             raise ValueError(
                 f"the Matrix is empty (shape {expr.shape}): there is nothing to "
@@ -249,9 +247,8 @@ def sympy_to_torch(expr, symbols: Sequence) -> Callable:
         values = []
         for f in functions:
             value = f(*tensors)
-            if not isinstance(
-                value, torch.Tensor
-            ):  # a constant, e.g. the derivative of x
+            # a constant, e.g. the derivative of x
+            if not isinstance(value, torch.Tensor):
                 value = torch.as_tensor(
                     float(value), dtype=dtype, device=tensors[0].device
                 )

@@ -184,9 +184,8 @@ def _wandb_chunks(raw: bytes, name: str):
             "<IHB", raw[position : position + HEADER]
         )
         data = raw[position + HEADER : position + HEADER + length]
-        if (
-            kind == 0 and length == 0 and checksum == 0
-        ):  # zero padding at the end of the file
+        # zero padding at the end of the file
+        if kind == 0 and length == 0 and checksum == 0:
             break
         if len(data) < length or kind not in (FULL, FIRST, MIDDLE, LAST):
             raise TrackerFileError(f"{name} is truncated or damaged at byte {position}")

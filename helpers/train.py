@@ -169,9 +169,8 @@ def _known_length(loader) -> int | None:
     (a generator, an iterable-style ``DataLoader``)."""
     try:
         return len(loader)
-    except (
-        TypeError
-    ):  # DataLoader over an IterableDataset defines __len__ but raises TypeError
+    # DataLoader over an IterableDataset defines __len__ but raises TypeError
+    except TypeError:
         return None
 
 
@@ -481,9 +480,8 @@ def fit(
                         history[monitor][-1],
                         0,
                     )
-                    if (
-                        restore_best
-                    ):  # a copy on the same device: a few MB for a course model
+                    # a copy on the same device: a few MB for a course model
+                    if restore_best:
                         best_state = {
                             k: v.detach().clone() for k, v in model.state_dict().items()
                         }
@@ -535,9 +533,8 @@ def _improved(value: float, best: float | None, mode: str, min_delta: float) -> 
 
 
 def _epoch_bar(loader, epoch: int, epochs: int, progress: bool):
-    from tqdm.std import (
-        tqdm,
-    )  # text on stderr: readable in the notebook, the site and a log
+    # text on stderr: readable in the notebook, the site and a log
+    from tqdm.std import tqdm
 
     return tqdm(
         loader,

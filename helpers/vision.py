@@ -102,9 +102,8 @@ def open_image(source):
     if not source:
         raise ImageError("the file is empty")
     try:
-        with (
-            warnings.catch_warnings()
-        ):  # the size is checked below, with a clearer message
+        # the size is checked below, with a clearer message
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(source))  # reads the header only
     except Image.DecompressionBombError as error:
@@ -131,18 +130,16 @@ def _decode(image):
         raise ImageError(f"the picture has no pixels ({width} × {height})")
     factor = _reduction_factor(image.size)
     if factor > 1 and getattr(image, "format", None) == "JPEG":
-        image.draft(
-            image.mode, (width // factor, height // factor)
-        )  # decode at 1/2, 1/4 or 1/8
+        # decode at 1/2, 1/4 or 1/8
+        image.draft(image.mode, (width // factor, height // factor))
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(
             f"the picture is {width} × {height} pixels ({width * height / 1e6:.0f} "
             f"megapixels); pictures over {MAX_PIXELS / 1e6:.0f} megapixels are "
             "refused. Crop the digit, or save a smaller copy, and try again"
         )
-    orientation = image.getexif().get(
-        _EXIF_ORIENTATION, 1
-    )  # phone photos store their rotation
+    # phone photos store their rotation
+    orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -167,24 +164,16 @@ def _reduce(image):
     factor = _reduction_factor(image.size)
     if factor == 1:
         return image
-    if (
-        image.mode in _HIGH_BIT_MODES
-    ):  # Image.reduce does not take 16-bit modes: average in numpy
+    # Image.reduce does not take 16-bit modes: average in numpy
+    if image.mode in _HIGH_BIT_MODES:
         array = np.asarray(image)
         h, w = (array.shape[0] // factor) * factor, (array.shape[1] // factor) * factor
         blocks = array[:h, :w].reshape(h // factor, factor, w // factor, factor)
         return Image.fromarray(blocks.mean(axis=(1, 3), dtype=np.float32))
     if image.mode == "1":
         image = image.convert("L")
-    elif image.mode not in (
-        "L",
-        "LA",
-        "RGB",
-        "RGBA",
-        "CMYK",
-        "I",
-        "F",
-    ):  # palette and the rest
+    # palette and the rest
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F"):
         image = image.convert("RGBA")
     return image.reduce(factor)
 
@@ -387,10 +376,8 @@ def to_mnist(
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     box = STYLES[style]
     scale = box / max(ink.shape)
-    size = (
-        max(1, round(ink.shape[1] * scale)),
-        max(1, round(ink.shape[0] * scale)),
-    )  # (width, height)
+    # (width, height)
+    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
     patch = np.asarray(
         Image.fromarray((ink * 255).astype(np.uint8)).resize(
             size, Image.Resampling.LANCZOS

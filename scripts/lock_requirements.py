@@ -48,9 +48,8 @@ def pinned_line(line: str) -> tuple[str, str] | None:
     """``name==version`` for a line of ``pip freeze``; None for the course's package."""
     if line.startswith("-e ") or not line.strip():
         return None
-    if (
-        " @ " in line
-    ):  # installed from a file: pin the version it reports instead of the path
+    # installed from a file: pin the version it reports instead of the path
+    if " @ " in line:
         name = line.split(" @ ", 1)[0].strip()
         version = metadata.version(name)
     else:

@@ -111,9 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", type=Path, help="also write the results as JSON here"
     )
-    parser.add_argument(
-        "--one", type=Path, help=argparse.SUPPRESS
-    )  # child mode: write the outcome here
+    # child mode: write the outcome here
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.one:

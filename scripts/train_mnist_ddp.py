@@ -35,9 +35,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-sys.path.insert(
-    0, str(Path(__file__).resolve().parents[1])
-)  # run from a checkout without installing
+# run from a checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from helpers import data  # noqa: E402
 from helpers.models import article_cnn  # noqa: E402  (taught in project 7.1)
 
@@ -146,9 +145,8 @@ def main(argv=None) -> dict:
         )
     (x_train, y_train), (x_test, y_test), mnist = load_tensors(args, rank)
 
-    torch.manual_seed(
-        args.seed
-    )  # the same initial weights on every rank (DDP also broadcasts rank 0's)
+    # the same initial weights on every rank (DDP also broadcasts rank 0's)
+    torch.manual_seed(args.seed)
     model = article_cnn().to(device)
     if world > 1:
         model = nn.parallel.DistributedDataParallel(
@@ -178,9 +176,8 @@ def main(argv=None) -> dict:
         sampler.set_epoch(epoch)
         for x, y in loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            loss = F.cross_entropy(
-                model(x), y
-            )  # mean over this rank's share; DDP averages over ranks
+            # mean over this rank's share; DDP averages over ranks
+            loss = F.cross_entropy(model(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -16,9 +16,8 @@ OPTIONAL_FRAMEWORKS = {"tensorflow": "tensorflow"}
 def _installed(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
-    except (
-        ImportError
-    ):  # a finder that refuses the module (or a broken install) counts as missing
+    # a finder that refuses the module (or a broken install) counts as missing
+    except ImportError:
         return False
 
 
@@ -38,9 +37,8 @@ def pytest_collection_modifyitems(config, items):
     import pytest
 
     for item in items:
-        cell = getattr(
-            item, "cell", None
-        )  # nbval's IPyNbCell carries its notebook cell
+        # nbval's IPyNbCell carries its notebook cell
+        cell = getattr(item, "cell", None)
         if cell is None:
             continue
         missing = missing_framework(cell.get("metadata", {}).get("tags", []))

@@ -145,9 +145,8 @@ def test_site_extension_makes_pages_that_work_from_disk(tmp_path):
         "Show the set-up code" in details and "Set-up: run this cell first" in details
     )
     assert "the lesson" not in details and "the lesson" in page
-    assert (
-        "environment report" in page[page.index("</details>") :]
-    )  # its output stays visible
+    # its output stays visible
+    assert "environment report" in page[page.index("</details>") :]
     # Nothing of sphinx-thebe's.
     assert "THEBE_JS_URL" not in page and "sphinx-thebe" not in page
 

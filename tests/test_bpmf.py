@@ -20,9 +20,8 @@ def low_rank_ratings(num_users=60, num_items=50, dim=3, density=0.5, noise=0.1, 
     full = 3.0 + b_u[:, None] + b_i[None, :] + p @ q.T
     observed = rng.random((num_users, num_items)) < density
     users, items = np.nonzero(observed)
-    ratings = np.clip(
-        full[users, items] + rng.normal(0, noise, len(users)), 1, 5
-    )  # stars, like MovieLens
+    # stars, like MovieLens
+    ratings = np.clip(full[users, items] + rng.normal(0, noise, len(users)), 1, 5)
     return users, items, ratings, full, observed
 
 
@@ -132,9 +131,8 @@ def test_bayesian_mf_recovers_a_low_rank_matrix_and_is_reproducible():
         "seconds",
         "val_rmse",
     } <= set(model.history[0])
-    assert (
-        model.history[-1]["alpha"] > 20
-    )  # noise sd 0.1 → precision near 100, far above the start of 2
+    # noise sd 0.1 → precision near 100, far above the start of 2
+    assert model.history[-1]["alpha"] > 20
     twin = bpmf.BayesianMF(60, 50, dim=3, num_samples=60, burn_in=10, seed=0).fit(
         users, items, ratings
     )
@@ -154,9 +152,8 @@ def test_bayesian_mf_handles_ids_without_ratings():
     model = bpmf.BayesianMF(25, 18, dim=2, num_samples=15, burn_in=5).fit(
         users, items, ratings
     )
-    unseen = model.predict(
-        [24, 0], [17, 17]
-    )  # user 24 and item 17 have no ratings: the prior answers
+    # user 24 and item 17 have no ratings: the prior answers
+    unseen = model.predict([24, 0], [17, 17])
     assert np.isfinite(unseen).all() and ((1 <= unseen) & (unseen <= 5)).all()
 
 

@@ -94,9 +94,8 @@ def test_check_function_refuses_no_inputs_and_reports_non_numbers():
         checks.check_function(abs, abs, [])
     with pytest.raises(TypeError, match="inputs must be a list"):
         checks.check_function(abs, abs, 5)
-    result = checks.check_function(
-        lambda v: "x", abs, [1]
-    )  # was a TypeError out of the checker
+    # was a TypeError out of the checker
+    result = checks.check_function(lambda v: "x", abs, [1])
     assert not result and "returned str 'x'" in result.message
 
 

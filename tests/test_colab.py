@@ -149,9 +149,8 @@ def pretend_colab(monkeypatch):
     monkeypatch.setitem(
         sys.modules, "google.colab", ColabWithoutPrivateParts("google.colab")
     )
-    monkeypatch.setitem(
-        sys.modules, "google.colab._message", None
-    )  # importing it fails
+    # importing it fails
+    monkeypatch.setitem(sys.modules, "google.colab._message", None)
 
 
 def run_cell(source: str, namespace: dict):

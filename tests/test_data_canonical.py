@@ -120,9 +120,8 @@ def test_malformed_idx_is_not_kept(server, monkeypatch, tmp_path):
 def test_truncated_gzip_is_not_kept(server, monkeypatch, tmp_path):
     files = mnist_files()
     files["train-images-idx3-ubyte.gz"] = files["train-images-idx3-ubyte.gz"][:200]
-    serve(
-        server, monkeypatch, "mnist", files
-    )  # pinned to the truncated bytes: the parser must catch it
+    # pinned to the truncated bytes: the parser must catch it
+    serve(server, monkeypatch, "mnist", files)
     with pytest.raises(DataUnavailableError, match="truncated or corrupted gzip"):
         load_mnist(root=tmp_path, source="canonical", verbose=False)
     assert files_in(tmp_path) == []

@@ -83,9 +83,8 @@ def test_subset_follows_the_profile(monkeypatch):
     assert subset(data, profile="full") is data
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     small = subset(data)
-    assert (
-        len(small.y_train) == 1000 and len(small.y_test) == 200
-    )  # already smaller than the quick sizes
+    # already smaller than the quick sizes
+    assert len(small.y_train) == 1000 and len(small.y_test) == 200
     small = subset(data, 100, 20)
     assert list(np.bincount(small.y_train)) == [10] * 10 and len(small.y_test) == 20
     assert "subset" in small.provenance.note

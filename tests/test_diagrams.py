@@ -185,7 +185,6 @@ def test_a_malformed_notebook_is_named(notebook):
 
 @pytest.mark.parametrize("title", [None, "", "  ", 3])
 def test_a_missing_title_does_not_pick_an_untitled_diagram(title):
-    with pytest.raises(
-        TypeError, match="title must be"
-    ):  # None used to return the untitled one
+    # None used to return the untitled one
+    with pytest.raises(TypeError, match="title must be"):
         diagrams.find_diagram(["graph TD\n  A --> B"], title)

@@ -53,9 +53,8 @@ def test_notebook_ran_without_error(path: Path, cache):
     assert code_cells, f"{path.name} has no code cell"
     for number, cell in enumerate(code_cells):
         tags = cell.metadata.get("tags", [])
-        if missing_framework(
-            tags
-        ):  # e.g. a `tensorflow` cell where TensorFlow is not installed
+        # e.g. a `tensorflow` cell where TensorFlow is not installed
+        if missing_framework(tags):
             continue
         assert cell.get("execution_count") is not None or not cell.source.strip(), (
             f"{path.name}: code cell {number} was not executed"

@@ -153,9 +153,8 @@ def test_hub_first_then_package(monkeypatch, capsys):
     line = capsys.readouterr().out.strip()
     assert line.count("\n") == 0 and "licence Apache-2.0" in line
     assert "hub cache: OSError" in line and "hub download: OSError" in line
-    assert (
-        lm.tokenizer.pad_token == lm.tokenizer.eos_token
-    )  # batching needs a pad token
+    # batching needs a pad token
+    assert lm.tokenizer.pad_token == lm.tokenizer.eos_token
 
 
 def test_hub_is_used_when_it_works(monkeypatch):
@@ -214,10 +213,8 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     said = []
     loader._load_package(tmp_path, echo=said.append)
     assert "unreadable" in said[0]
-    assert calls[1] == (
-        str(gguf.parent),
-        gguf.name,
-    )  # rebuilt from the verified GGUF file
+    # rebuilt from the verified GGUF file
+    assert calls[1] == (str(gguf.parent), gguf.name)
     assert (folder / "model.safetensors").exists() and (
         folder / loader.COMPLETE_MARK
     ).exists()

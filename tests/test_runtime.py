@@ -144,9 +144,8 @@ def test_a_seed_beyond_numpys_range_is_refused_before_anything_is_seeded():
     random.seed(123)
     state = random.getstate()
     with pytest.raises(ValueError, match="seed must be at most 2\\*\\*32 - 1"):
-        runtime.seed_everything(
-            2**40
-        )  # was numpy's error after Python's generator was reseeded
+        # was numpy's error after Python's generator was reseeded
+        runtime.seed_everything(2**40)
     assert random.getstate() == state
     assert runtime.seed_everything(runtime.MAX_SEED)[:2] == ["python", "numpy"]
 

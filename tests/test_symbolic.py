@@ -71,9 +71,8 @@ def test_sympy_to_torch_matrix_shape_and_autograd_flows():
     a = torch.tensor(1.5, requires_grad=True)
     g = symbolic.sympy_to_torch(sp.sin(x) ** 2, [x])
     g(a).backward()
-    assert math.isclose(
-        a.grad.item(), math.sin(3.0), rel_tol=1e-6
-    )  # d/dx sin² = sin 2x
+    # d/dx sin² = sin 2x
+    assert math.isclose(a.grad.item(), math.sin(3.0), rel_tol=1e-6)
 
 
 def test_sympy_to_torch_rejects_unknown_symbols_and_wrong_arity():
@@ -199,9 +198,8 @@ def test_a_gradient_given_as_text_is_refused_not_read_letter_by_letter():
 
 def test_a_torch_fn_returning_numpy_is_named_not_reported_as_a_zero_derivative():
     x = sp.Symbol("x")
-    with pytest.raises(
-        TypeError, match="must return a torch tensor"
-    ):  # was ❌ "autograd 0"
+    # was ❌ "autograd 0"
+    with pytest.raises(TypeError, match="must return a torch tensor"):
         symbolic.check_jacobian(
             sp.Matrix([x**2]),
             [x],

@@ -107,9 +107,8 @@ def test_hub_reachable_is_false_at_once_when_offline(monkeypatch):
 def test_hub_reachable_never_waits_longer_than_its_timeout(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
 
-    def hang(
-        *args, **kwargs
-    ):  # a resolver that hangs, then gives up as a real one does
+    # a resolver that hangs, then gives up as a real one does
+    def hang(*args, **kwargs):
         time.sleep(5)
         raise OSError("timed out")
 

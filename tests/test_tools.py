@@ -44,9 +44,8 @@ def test_tensorboard_scalars_rejects_a_missing_or_empty_folder(tmp_path):
 def test_smooth_is_tensorboards_debiased_moving_average():
     values = np.array([4.0, 2.0, 6.0, 1.0])
     assert np.allclose(tools.smooth(values, 0), values)
-    assert np.allclose(
-        tools.smooth([3.0] * 6, 0.9), 3.0
-    )  # debiased: no pull towards zero
+    # debiased: no pull towards zero
+    assert np.allclose(tools.smooth([3.0] * 6, 0.9), 3.0)
     ema, expected = 0.0, []
     for k, v in enumerate(values, start=1):
         ema = 0.6 * ema + 0.4 * v
@@ -95,9 +94,8 @@ def wandb_run_file(tmp_path_factory):
         )
         for step in range(4):
             run.log({"loss": 1 / (step + 1)})
-        run.log(
-            {"note": "x" * 70_000}
-        )  # longer than two 32 KiB blocks: a FIRST/MIDDLE/LAST record
+        # longer than two 32 KiB blocks: a FIRST/MIDDLE/LAST record
+        run.log({"note": "x" * 70_000})
         run.summary["test_accuracy"] = 0.875
         run.finish()
         wandb.teardown()  # stop W&B's helper process; the run file is complete

@@ -218,9 +218,8 @@ def test_a_list_of_batches_is_re_iterable_and_a_generator_is_fine_for_one_epoch(
         model, (b for b in batches), epochs=1, optimizer=opt, progress=False
     )
     assert history.epochs == 1
-    loss, acc = train.evaluate(
-        model, (b for b in batches)
-    )  # one pass: a generator is fine
+    # one pass: a generator is fine
+    loss, acc = train.evaluate(model, (b for b in batches))
     assert 0 <= acc <= 1 and loss > 0
 
 
@@ -263,9 +262,8 @@ def test_empty_loaders_of_every_kind_are_named():
             train.evaluate(model, loader)
     used_up = (b for b in [(x, y)])
     train.evaluate(model, used_up)
-    with pytest.raises(
-        train.LoaderError, match="already used up"
-    ):  # was ZeroDivisionError
+    # was ZeroDivisionError
+    with pytest.raises(train.LoaderError, match="already used up"):
         train.evaluate(model, used_up)
 
 
@@ -358,9 +356,8 @@ def test_without_patience_every_epoch_runs_and_the_best_epoch_is_recorded():
     assert history.best_epoch == 1 + int(
         np.argmin(losses)
     ) and history.best_value == min(losses)
-    assert (
-        1 < history.best_epoch < 30
-    )  # a real minimum in the middle: the test can tell
+    # a real minimum in the middle: the test can tell
+    assert 1 < history.best_epoch < 30
     assert same_weights(model, states[-1])
 
 

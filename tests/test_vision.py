@@ -36,14 +36,12 @@ def upscaled(x: np.ndarray, *, invert: bool, size=(150, 200), colour=False) -> b
 
 @pytest.mark.parametrize("invert", [True, False])
 def test_an_enlarged_digit_in_either_polarity_gives_the_same_28x28_image(invert):
-    x = vision.to_mnist(
-        mnist_like_digit(), invert=False
-    )  # the layout of the small original
+    # the layout of the small original
+    x = vision.to_mnist(mnist_like_digit(), invert=False)
     y = vision.to_mnist(upscaled(x, invert=invert, colour=True))
     assert y.shape == (28, 28) and y.dtype == np.uint8
-    assert (
-        y.max() == 255 and y[0].max() == 0 and y[:, 0].max() == 0
-    )  # ink is bright, border dark
+    # ink is bright, border dark
+    assert y.max() == 255 and y[0].max() == 0 and y[:, 0].max() == 0
     corr = np.corrcoef(x.ravel().astype(float), y.ravel().astype(float))[0, 1]
     assert corr > 0.9
 
@@ -137,9 +135,8 @@ def digit_correlation(y: np.ndarray) -> float:
 
 
 def test_a_picture_beyond_pillows_bomb_limit_is_refused_with_a_message():
-    huge = png_bytes(
-        Image.new("1", (20_000, 20_000), 1)
-    )  # 400 megapixels, 90 kB as a PNG
+    # 400 megapixels, 90 kB as a PNG
+    huge = png_bytes(Image.new("1", (20_000, 20_000), 1))
     with pytest.raises(vision.ImageError, match="too large.*megapixels"):
         vision.to_mnist(huge)  # was a raw DecompressionBombError
 
@@ -169,9 +166,8 @@ def test_large_pictures_are_reduced_before_the_grey_levels_are_computed(
         vision, "_grey", lambda image: seen.append(image.size) or grey(image)
     )
     y = vision.to_mnist(png_bytes(enlarged_digit(2400), fmt))
-    assert (
-        max(seen[0]) < 2 * vision.WORKING_SIDE
-    )  # was (2400, 2400): float64 copies of it all
+    # was (2400, 2400): float64 copies of it all
+    assert max(seen[0]) < 2 * vision.WORKING_SIDE
     assert digit_correlation(y) > 0.9
 
 
@@ -181,9 +177,8 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale():
 
 
 def test_the_exif_orientation_is_applied_once_after_reduction():
-    picture = enlarged_digit(1200).transpose(
-        Image.Transpose.ROTATE_90
-    )  # stored sideways
+    # stored sideways
+    picture = enlarged_digit(1200).transpose(Image.Transpose.ROTATE_90)
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 270° to show": undoes the 90° above
     buffer = io.BytesIO()

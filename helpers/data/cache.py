@@ -147,9 +147,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def _owner_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if (
-        os.name == "nt"
-    ):  # os.kill would terminate the process there: rely on the age alone
+    # os.kill would terminate the process there: rely on the age alone
+    if os.name == "nt":
         return True
     try:
         os.kill(pid, 0)
@@ -320,9 +319,8 @@ def load_parsed(
                 "and the data are read from the sources instead."
             ) from error
         return _forget(path)
-    except (
-        Exception
-    ):  # truncated or corrupted: forget it, it is rebuilt from the sources
+    # truncated or corrupted: forget it, it is rebuilt from the sources
+    except Exception:
         return _forget(path)
 
 

@@ -53,11 +53,8 @@ DEFAULT_DEADLINE = 1800.0
 (every mirror and retry) when the size is unknown."""
 BACKOFF = 1.0
 """Seconds before a URL's first retry (then doubling) when ``fetch`` is not told."""
-_CACHE_SIDE = (
-    errno.ENOSPC,
-    errno.EACCES,
-    errno.EROFS,
-)  # the cache's disk, not the network: not retried
+# the cache's disk, not the network: not retried
+_CACHE_SIDE = (errno.ENOSPC, errno.EACCES, errno.EROFS)
 MIN_RATE = 50_000
 """Bytes per second below which a download of known size is abandoned
 (see :func:`deadline_for`)."""
@@ -119,9 +116,8 @@ def _retryable(error: BaseException) -> bool:
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
     if isinstance(error, DownloadError):
-        return not isinstance(
-            error, _NotRetried
-        )  # a truncated or empty transfer may pass
+        # a truncated or empty transfer may pass
+        return not isinstance(error, _NotRetried)
     reason = getattr(error, "reason", error)
     if isinstance(reason, socket.gaierror | ConnectionRefusedError):
         return False
@@ -154,9 +150,8 @@ def _stream(
     with _OPENER.open(request, timeout=timeout) as response:
         final = response.geturl()
         if final != url:
-            check_url(
-                final
-            )  # second line of defence; the redirect handler checked first
+            # second line of defence; the redirect handler checked first
+            check_url(final)
         length = response.headers.get("Content-Length")
         announced = int(length) if length and length.isdigit() else None
         if size is not None and announced is not None and announced > size:

@@ -181,9 +181,8 @@ def _resolve(
             failures.append(f"{label}: {_short(error)}")
             continue
         passed_over = [f for f in failures if f.split(":", 1)[0] in offline_labels]
-        if (
-            passed_over
-        ):  # a fuller offline source was damaged: say so, and how to repair it
+        # a fuller offline source was damaged: say so, and how to repair it
+        if passed_over:
             meta = dict(
                 meta,
                 note=_add_note(
@@ -572,9 +571,8 @@ def _imdb_canonical(root: Path):
         raise
     arrays = {}
     for split, rows in buckets.items():
-        rows.sort(
-            key=lambda r: (-r[0], r[1])
-        )  # pos then neg, by review id: a stable order
+        # pos then neg, by review id: a stable order
+        rows.sort(key=lambda r: (-r[0], r[1]))
         arrays[f"x_{split}"] = np.asarray([r[3] for r in rows], dtype=object)
         arrays[f"y_{split}"] = np.asarray([r[0] for r in rows], dtype=np.int64)
         arrays[f"stars_{split}"] = np.asarray([r[2] for r in rows], dtype=np.int64)

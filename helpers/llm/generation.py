@@ -197,10 +197,8 @@ def generate_batch(
             )
         )
     tokenizer = lm.tokenizer
-    side, tokenizer.padding_side = (
-        tokenizer.padding_side,
-        "left",
-    )  # new tokens line up on the right
+    # new tokens line up on the right
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
     try:
         batch = tokenizer(
             texts, return_tensors="pt", padding=True, add_special_tokens=False

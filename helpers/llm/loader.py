@@ -239,9 +239,8 @@ def _load_package(
     shutil.rmtree(folder, ignore_errors=True)
     tokenizer, model = _from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     if _save_converted(tokenizer, model, folder):
-        return _from_pretrained(
-            str(folder), local_files_only=True
-        )  # same path as later loads
+        # same path as later loads
+        return _from_pretrained(str(folder), local_files_only=True)
     return tokenizer, model
 
 
@@ -255,9 +254,8 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
     """
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    tmp.chmod(
-        0o755
-    )  # mkdtemp makes it private; the cache is readable like the other files
+    # mkdtemp makes it private; the cache is readable like the other files
+    tmp.chmod(0o755)
     quantizer = getattr(model, "hf_quantizer", None)
     quantization = model.config.to_dict().get("quantization_config")
     try:
@@ -271,9 +269,8 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
         )
         os.replace(tmp, folder)
         return True
-    except (
-        OSError
-    ):  # a full or read-only disk: the model still works, it just loads slower
+    # a full or read-only disk: the model still works, it just loads slower
+    except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         return False
     finally:

