@@ -10,6 +10,7 @@ not filled the cache.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import zipfile
 from pathlib import Path
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from helpers.data.download import DataError
 from helpers.data.sources import Carrier, Member
@@ -196,12 +198,14 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     (folder / loader.COMPLETE_MARK).write_text("")  # looks complete, but holds no model
     calls = []
 
-    class Saved:
-        hf_quantizer = "gguf"
-        config = SimpleNamespace(to_dict=lambda: {})
-
+    class Config(SimpleNamespace):
         def save_pretrained(self, path):
-            (Path(path) / "model.safetensors").write_bytes(b"weights")
+            (Path(path) / "config.json").write_text(json.dumps(vars(self)))
+
+    class Saved(torch.nn.Linear):  # a model as read from GGUF: marked quantised
+        def __init__(self):
+            super().__init__(2, 2)
+            self.config = Config(quantization_config={"quant_method": "gguf"})
 
     def from_pretrained(name, **kwargs):
         calls.append((name, kwargs.get("gguf_file")))
@@ -218,6 +222,11 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     assert (folder / "model.safetensors").exists() and (
         folder / loader.COMPLETE_MARK
     ).exists()
+    # the weights as saved, and the copy's configuration no longer marked quantised
+    from safetensors.torch import load_file
+
+    assert set(load_file(folder / "model.safetensors")) == {"weight", "bias"}
+    assert "quantization_config" not in json.loads((folder / "config.json").read_text())
 
 
 # --- prompts and sampling settings ----------------------------------------------------

@@ -19,6 +19,7 @@ from and its licence.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
@@ -229,9 +230,8 @@ def _load_package(
     if (folder / COMPLETE_MARK).is_file():
         try:
             return _from_pretrained(str(folder), local_files_only=True)
-        except (
-            Exception
-        ) as error:  # a damaged copy: rebuild it from the verified GGUF file
+        # a damaged copy: rebuild it from the verified GGUF file
+        except Exception as error:
             echo(
                 f"the float32 copy in {folder} is unreadable ({type(error).__name__}); "
                 "rebuilding"
@@ -248,21 +248,29 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
     """Save the dequantised model next to the GGUF file;
     the folder appears only when complete.
 
-    ``transformers`` marks a model read from GGUF as "quantised with gguf" and
-    refuses to save it, although its weights are now plain float32 tensors:
-    the mark is lifted for the save only. Returns False if the disk refused.
+    A model read from a GGUF file keeps ``transformers``' mark "quantised with
+    gguf", and ``save_pretrained`` refuses to save such a model, although its
+    weights are now plain float32 tensors. So the files ``from_pretrained``
+    reads are written one by one with public calls: the configuration without
+    its quantisation entry, the generation settings, the weights with
+    safetensors' ``save_model`` (which stores the tied embedding and output
+    weights once) and the tokenizer. The model itself is left as it was.
+    Returns False if the disk refused.
     """
+    from safetensors.torch import save_model
+
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     # mkdtemp makes it private; the cache is readable like the other files
     tmp.chmod(0o755)
-    quantizer = getattr(model, "hf_quantizer", None)
-    quantization = model.config.to_dict().get("quantization_config")
     try:
-        model.hf_quantizer = None
-        if quantization is not None:
-            del model.config.quantization_config
-        model.save_pretrained(tmp)
+        config = copy.deepcopy(model.config)
+        if getattr(config, "quantization_config", None) is not None:
+            del config.quantization_config
+        config.save_pretrained(tmp)
+        if getattr(model, "generation_config", None) is not None:
+            model.generation_config.save_pretrained(tmp)
+        save_model(model, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         tokenizer.save_pretrained(tmp)
         (tmp / COMPLETE_MARK).write_text(
             f"dequantised from {GGUF_NAME} sha256 {GGUF_SHA256}\n"
@@ -273,10 +281,6 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         return False
-    finally:
-        model.hf_quantizer = quantizer
-        if quantization is not None:
-            model.config.quantization_config = quantization
 
 
 SOURCES = {
