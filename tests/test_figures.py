@@ -33,8 +33,9 @@ def cache():
     return get_cache(str(CACHE))
 
 
-def draws_a_picture(cell) -> bool:
-    return any(
+def pictures(cell) -> int:
+    """How many pictures an executed code cell drew."""
+    return sum(
         any(kind in output.get("data", {}) for kind in PICTURES)
         for output in cell.get("outputs", [])
     )
@@ -57,11 +58,14 @@ def test_every_picture_has_a_caption_right_after_it(path: Path, cache):
     except KeyError:
         pytest.fail(f"the book was not built from the current code of {path.name}")
     executed = iter(c for c in cache.get_cache_bundle(record.pk).nb.cells)
-    uncaptioned, drawn = [], set()
+    uncaptioned, drawn, several = [], set(), []
     for index, cell in enumerate(source.cells):
         if cell.cell_type != "code":
             continue
-        if draws_a_picture(next(executed)):
+        count = pictures(next(executed))
+        if count > 1:  # one caption per cell: the others would go without
+            several.append(f"cell {index} draws {count}")
+        if count:
             drawn.add(index)
             following = (
                 source.cells[index + 1] if index + 1 < len(source.cells) else None
@@ -73,6 +77,7 @@ def test_every_picture_has_a_caption_right_after_it(path: Path, cache):
     assert not uncaptioned, (
         f"{path.name}: pictures with no {{caption}} cell right after: {uncaptioned}"
     )
+    assert not several, f"{path.name}: one picture per cell, each captioned: {several}"
     stray = [name for index, name in captions(source) if index - 1 not in drawn]
     assert not stray, f"{path.name}: captions under a cell that draws nothing: {stray}"
 
