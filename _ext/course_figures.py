@@ -1,4 +1,5 @@
-"""Numbered, captioned figures for the pictures that code cells draw.
+"""Numbered, captioned figures for the pictures that code cells draw; figures and
+exercises numbered from 1 on each page (``number_on_each_page``).
 
 A chapter's figures are drawn by its code cells, so there is no ``{figure}`` directive
 to caption them. myst-nb can caption a cell's output from the cell's *metadata*
@@ -124,7 +125,31 @@ class CaptionPicture(SphinxTransform):
             pending.parent.remove(pending)
 
 
+def number_on_each_page(app, env) -> list[str]:
+    """Number figures and exercises from 1 on every page: "Fig. 2" of chapter 4 is the
+    second figure of chapter 4.
+
+    Unless the table of contents is numbered (which would put a number before every
+    heading, and the course's titles carry the article's numbers already), Sphinx
+    counts each kind of numbered thing through the whole book, so chapter 2 began at
+    "Exercise 5". ``env.toc_fignumbers`` maps page → kind → id → number; Sphinx fills
+    it in its own ``env-get-updated`` handler, and this one runs after it (priority
+    900) and counts again page by page, in the page's order.
+    """
+    renumbered = set()
+    for docname, kinds in env.toc_fignumbers.items():
+        for numbers in kinds.values():
+            for position, node_id in enumerate(sorted(numbers, key=numbers.get), 1):
+                if numbers[node_id] != (position,):
+                    numbers[node_id] = (position,)
+                    renumbered.add(docname)
+    # Sphinx compared its own numbers with the last build's and may have found nothing
+    # changed: the pages renumbered here are written again, so none keeps a stale one.
+    return sorted(renumbered)
+
+
 def setup(app):
+    app.connect("env-get-updated", number_on_each_page, priority=900)
     app.add_node(pending_caption)
     app.add_directive("caption", CaptionDirective)
     app.add_transform(CaptionPicture)

@@ -263,6 +263,33 @@ def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
     )
 
 
+def caption_names(name: str) -> list[str]:
+    """The names of a chapter's ``{caption}`` cells, in order."""
+    notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    return [
+        match[1]
+        for c in notebook.cells
+        if c.cell_type == "markdown"
+        and (match := re.match(r"`{3,}\{caption\} (\S+)", c.source))
+    ]
+
+
+@pytest.mark.parametrize("name", [n for n in CHAPTERS if caption_names(n)])
+def test_every_caption_is_a_numbered_figure_counted_from_one(visit, name):
+    page = visit(name).page
+    figures = page.locator("figure")
+    names = caption_names(name)
+    ids = [figures.nth(i).get_attribute("id") for i in range(figures.count())]
+    assert ids == names, f"{name}: figures {ids} on the page, captions {names}"
+    for number in range(1, len(names) + 1):
+        figure = figures.nth(number - 1)
+        assert figure.locator("img").count() == 1, (
+            f"{name}: figure {number} has no image"
+        )
+        caption = figure.locator("figcaption").inner_text()
+        assert caption.startswith(f"Fig. {number} "), f"{name}: {caption[:40]!r}"
+
+
 def exercise_labels(name: str) -> list[str]:
     """The labels of a chapter's ``{exercise}`` directives, in order."""
     notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
@@ -300,13 +327,10 @@ def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_
         assert not body.is_visible(), (
             f"{name}: solution {number} is shown before it is asked for"
         )
-        solution.locator(".admonition-title").click()
-        wait_until(
-            page,
-            f"() => document.querySelectorAll('div.solution')[{number - 1}]"
-            ".querySelector('#solution-content').offsetParent !== null",
-            f"solution {number} to open when its title is clicked",
-        )
+        # the toggle button at the title's end (the rest of the title links to the
+        # exercise, and a click there would also scroll the page to it)
+        solution.locator(".toggle-button").click()
+        body.wait_for(state="visible", timeout=10_000)
         assert "assert" in body.inner_text(), (
             f"{name}: solution {number} shows no checked code"
         )
