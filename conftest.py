@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent
 # (toc, i18n, …)
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
 
+# the fixture `cache`: the book's execution cache (tests/book_cache.py)
+from book_cache import cache  # noqa: E402,F401
 from optional_cells import pytest_collection_modifyitems  # noqa: E402,F401  (the hook)
 
 # Executed notebooks take the quick profile unless the caller chose one.

@@ -14,12 +14,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "_build" / ".jupyter_cache"
 sys.path.insert(0, str(ROOT / "scripts"))
+from book_cache import executed_code_cells  # noqa: E402
 from execute_book import book_notebooks  # noqa: E402
 from optional_cells import missing_framework  # noqa: E402
 
@@ -27,29 +26,9 @@ pytestmark = pytest.mark.site
 NOTEBOOKS = book_notebooks()
 
 
-@pytest.fixture(scope="module")
-def cache():
-    from jupyter_cache import get_cache
-
-    if not CACHE.is_dir():
-        pytest.fail(
-            f"no execution cache at {CACHE}: run `make book` first (`make test` does)"
-        )
-    return get_cache(str(CACHE))
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_ran_without_error(path: Path, cache):
-    source = nbformat.read(path, as_version=4)
-    try:
-        record = cache.match_cache_notebook(source)
-    except KeyError:
-        pytest.fail(
-            f"the book was not built from the current code of {path.name}: "
-            "run `make book`"
-        )
-    executed = cache.get_cache_bundle(record.pk).nb
-    code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]
+    code_cells = executed_code_cells(cache, path)
     assert code_cells, f"{path.name} has no code cell"
     for number, cell in enumerate(code_cells):
         tags = cell.metadata.get("tags", [])

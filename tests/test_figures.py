@@ -13,24 +13,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from book_cache import executed_code_cells
 from execute_book import book_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "_build" / ".jupyter_cache"
 NOTEBOOKS = book_notebooks()
 PICTURES = ("image/png", "image/svg+xml", "image/jpeg")
 CAPTION = re.compile(r"\A(`{3,}|:{3,})\{caption\} (?P<name>fig-[a-z0-9-]+)\n\S")
 
 pytestmark = pytest.mark.site
-
-
-@pytest.fixture(scope="module")
-def cache():
-    from jupyter_cache import get_cache
-
-    if not CACHE.is_dir():
-        pytest.fail(f"no execution cache at {CACHE}: run `make book` first")
-    return get_cache(str(CACHE))
 
 
 def pictures(cell) -> int:
@@ -53,11 +44,7 @@ def captions(notebook) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_picture_has_a_caption_right_after_it(path: Path, cache):
     source = nbformat.read(path, as_version=4)
-    try:
-        record = cache.match_cache_notebook(source)
-    except KeyError:
-        pytest.fail(f"the book was not built from the current code of {path.name}")
-    executed = iter(c for c in cache.get_cache_bundle(record.pk).nb.cells)
+    executed = iter(executed_code_cells(cache, path))
     uncaptioned, drawn, several = [], set(), []
     for index, cell in enumerate(source.cells):
         if cell.cell_type != "code":
