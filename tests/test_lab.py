@@ -109,12 +109,14 @@ def page():
 
 
 def all_prompts_numbered(code_cells: int) -> str:
-    """JavaScript: true once each code cell of the visible notebook shows its execution
-    count."""
+    """JavaScript: true once each code cell of the visible notebook whose code is shown
+    shows its execution count. Collapsed cells (the solutions: their code is hidden, so
+    JupyterLab shows a one-line placeholder, no prompt) and empty cells don't count."""
     return f"""() => {{
-        const prompts = [
-            ...document.querySelectorAll('{ACTIVE} .jp-CodeCell .jp-InputPrompt')
-        ].map(p => p.textContent);
+        const shown = [...document.querySelectorAll('{ACTIVE} .jp-CodeCell')].filter(
+            c => !c.querySelector('.jp-InputPlaceholder') &&
+                (c.querySelector('.cm-content')?.textContent || '').trim());
+        const prompts = shown.map(c => c.querySelector('.jp-InputPrompt').textContent);
         return prompts.length === {code_cells} &&
             prompts.every(t => /\\[\\d+\\]/.test(t));
     }}"""
@@ -214,8 +216,10 @@ def open_and_run_all(
     page.wait_for_selector(
         f'{ACTIVE} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000
     )
-    code_cells = sum(
+    code_cells = sum(  # those whose code JupyterLab shows (see all_prompts_numbered)
         c.cell_type == "code"
+        and c.source.strip()
+        and not c.metadata.get("jupyter", {}).get("source_hidden")
         for c in nbformat.read(ROOT / notebook, as_version=4).cells
     )
     # Seen now and then on a busy machine: "Run All Cells" runs the first cell and
@@ -245,9 +249,8 @@ def open_and_run_all(
         if kernel_idle:
             run_all_cells(page)
             clicks += 1
-            page.wait_for_timeout(
-                5_000
-            )  # let the kernel pick the cells up before looking again
+            # let the kernel pick the cells up before looking again
+            page.wait_for_timeout(5_000)
         page.wait_for_timeout(1_000)
     errors = page.locator(f'{ACTIVE} [data-mime-type="application/vnd.jupyter.error"]')
     assert errors.count() == 0, (
