@@ -45,21 +45,7 @@ def test_failing_notebook_fails_the_build_and_names_notebook_and_cell(tmp_path):
     ]
     nbformat.write(nb, tmp_path / "broken_chapter.ipynb")
 
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [
-            str(jupyter_book),
-            "build",
-            str(tmp_path),
-            "--warningiserror",
-            "--builder",
-            "html",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = run_build(tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0, (
         "the build passed although a notebook raised an error"
@@ -92,23 +78,22 @@ def small_book(folder: Path, cells: list) -> Path:
     return folder
 
 
-def build(folder: Path) -> str:
-    """Build the book in ``folder`` (warnings are errors); return the chapter's HTML."""
+def run_build(folder: Path) -> subprocess.CompletedProcess:
+    """``jupyter-book build`` of the book in ``folder``, warnings as errors."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [
-            str(jupyter_book),
-            "build",
-            str(folder),
-            "--warningiserror",
-            "--builder",
-            "html",
-        ],
+    return subprocess.run(
+        [str(jupyter_book), "build", str(folder), "--warningiserror"]
+        + ["--builder", "html"],
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+
+
+def build(folder: Path) -> str:
+    """Build the book in ``folder`` (warnings are errors); return the chapter's HTML."""
+    result = run_build(folder)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return (folder / "_build" / "html" / "chapter.html").read_text(encoding="utf-8")
 

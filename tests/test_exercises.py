@@ -78,8 +78,8 @@ def test_every_exercise_is_numbered_labelled_and_has_one_solution_after_it(noteb
     assert solutions == exercises, (
         f"{notebook.name}: solutions {solutions} do not match exercises {exercises}"
     )
+    order = [(kind, lab) for kind, lab, _ in found]
     for label in exercises:  # each solution after its exercise, before the next one
-        order = [(kind, lab) for kind, lab, _ in found]
         assert order.index(("exercise", label)) + 1 <= order.index(("solution", label))
     assert all(kind == "exercise" or len(cells) >= 3 for kind, _, cells in found), (
         f"{notebook.name}: a solution block holds no code cell "

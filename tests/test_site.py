@@ -10,7 +10,6 @@ from a CDN fails here. Needs ``make book`` first (``make test`` does it).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,6 +18,8 @@ import nbformat
 import pytest
 import yaml
 from browser import chromium, refuse_non_local, serve_folder
+from test_exercises import blocks as exercise_blocks
+from test_figures import captions
 from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,12 +267,7 @@ def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
 def caption_names(name: str) -> list[str]:
     """The names of a chapter's ``{caption}`` cells, in order."""
     notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
-    return [
-        match[1]
-        for c in notebook.cells
-        if c.cell_type == "markdown"
-        and (match := re.match(r"`{3,}\{caption\} (\S+)", c.source))
-    ]
+    return [caption for _, caption in captions(notebook)]
 
 
 @pytest.mark.parametrize("name", [n for n in CHAPTERS if caption_names(n)])
@@ -292,9 +288,8 @@ def test_every_caption_is_a_numbered_figure_counted_from_one(visit, name):
 
 def exercise_labels(name: str) -> list[str]:
     """The labels of a chapter's ``{exercise}`` directives, in order."""
-    notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
-    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-    return re.findall(r"\{exercise\}.*\n:label: (\S+)", text)
+    found = exercise_blocks(ROOT / f"{name}.ipynb")
+    return [label for kind, label, _ in found if kind == "exercise"]
 
 
 WITH_EXERCISES = [name for name in CHAPTERS if exercise_labels(name)]
