@@ -29,11 +29,13 @@ help:
 # --- set-up -----------------------------------------------------------------
 
 # requirements.lock holds the exact versions that requirements.txt resolved to when the course was
-# last tested (make lock writes it); installing from it gives every reader the same stack.
-$(VENV)/.installed: requirements.lock pyproject.toml
+# last tested (make lock writes it); installing from it gives every reader the same stack. torch comes
+# first, as its CPU build (scripts/install_torch.sh says why).
+$(VENV)/.installed: requirements.lock pyproject.toml scripts/install_torch.sh
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.10+ (Debian: apt-get install python3 python3-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: could not create $(VENV): install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	bash scripts/install_torch.sh $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	$(BIN)/python -c "import helpers, torch, jupyter_book, nbval, playwright" || { echo "error: the Python environment is incomplete: see the pip output above"; exit 1; }

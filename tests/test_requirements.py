@@ -77,3 +77,88 @@ def test_lock_lines_strip_local_versions_paths_and_the_course_package():
         ],
         key=str.lower,
     )
+
+
+# --- scripts/install_torch.sh: the CPU build of the pinned torch, never PyPI's CUDA build ---
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# Stands in for the venv's python: reports $INSTALLED as torch's version and logs each pip
+# call. A pip call fails if it contains $FAIL_ON, or if it lacks $SUCCEED_ONLY_WITH.
+if [[ $1 == -c ]]; then
+    [[ -n ${INSTALLED:-} ]] && echo "$INSTALLED" && exit 0
+    exit 1
+fi
+echo "${*:2}" >> "$LOG"
+[[ -n ${FAIL_ON:-} && "$*" == *"$FAIL_ON"* ]] && exit 1
+[[ -n ${SUCCEED_ONLY_WITH:-} && "$*" != *"$SUCCEED_ONLY_WITH"* ]] && exit 1
+exit 0
+"""
+
+
+def run_install_torch(tmp_path, **fake):
+    """Run the script with the fake python; return its result and the pip calls made."""
+    import os
+    import subprocess
+
+    python = tmp_path / "python"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    log = tmp_path / "pip.log"
+    log.touch()
+    env = {
+        **os.environ,
+        "LOG": str(log),
+        "TORCH_CPU_INDEX": "https://example.invalid/cpu",
+    }
+    env.update({name.upper(): value for name, value in fake.items()})
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "install_torch.sh"), str(python)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return done, log.read_text().splitlines()
+
+
+def pinned_torch() -> str:
+    return next(iter(locked()["torch"].specifier)).version
+
+
+def test_install_torch_keeps_a_torch_of_the_pinned_version(tmp_path):
+    version = pinned_torch()
+    done, calls = run_install_torch(tmp_path, installed=f"{version}+cu128")
+    assert done.returncode == 0 and calls == []
+    assert f"torch {version}+cu128 is installed" in done.stdout
+
+
+def test_install_torch_takes_the_cpu_build_from_the_configured_indexes_first(tmp_path):
+    version = pinned_torch()
+    done, calls = run_install_torch(tmp_path, installed="2.0.0")
+    assert done.returncode == 0, done.stderr
+    assert calls == [f"pip install --quiet torch=={version}+cpu"]
+
+
+def test_install_torch_falls_back_to_pytorchs_cpu_index(tmp_path):
+    version = pinned_torch()
+    done, calls = run_install_torch(tmp_path, succeed_only_with="--index-url")
+    assert done.returncode == 0, done.stderr
+    assert calls == [
+        f"pip install --quiet torch=={version}+cpu",
+        f"pip install --quiet --index-url https://example.invalid/cpu "
+        f"torch=={version}+cpu",
+    ]
+    assert "installed from https://example.invalid/cpu" in done.stdout
+
+
+def test_install_torch_never_fetches_the_cuda_build_on_x86_linux(tmp_path):
+    import platform
+
+    import pytest
+
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        pytest.skip("the guard against PyPI's CUDA build is for x86-64 Linux")
+    done, calls = run_install_torch(tmp_path, fail_on="+cpu")
+    assert done.returncode == 1
+    assert len(calls) == 2 and all(call.endswith("+cpu") for call in calls), calls
+    assert "could not install torch" in done.stderr
+    assert "TORCH_CPU_INDEX" in done.stderr
