@@ -79,11 +79,11 @@ def test_lock_lines_strip_local_versions_paths_and_the_course_package():
     )
 
 
-# --- scripts/install_torch.sh: the CPU build of the pinned torch, never PyPI's CUDA build ---
+# --- scripts/install_torch.sh: the pinned torch's CPU build, never PyPI's CUDA one ---
 
 FAKE_PYTHON = """#!/usr/bin/env bash
-# Stands in for the venv's python: reports $INSTALLED as torch's version and logs each pip
-# call. A pip call fails if it contains $FAIL_ON, or if it lacks $SUCCEED_ONLY_WITH.
+# Stands in for the venv's python: reports $INSTALLED as torch's version and logs
+# each pip call. A pip call fails if it contains $FAIL_ON or lacks $SUCCEED_ONLY_WITH.
 if [[ $1 == -c ]]; then
     [[ -n ${INSTALLED:-} ]] && echo "$INSTALLED" && exit 0
     exit 1
