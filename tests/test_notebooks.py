@@ -95,3 +95,37 @@ def test_every_diagram_has_a_title_and_every_draw_call_names_one(path):
     assert sorted(called) == sorted(titles), (
         f"{path.name}: each diagram needs exactly one diagrams.draw cell"
     )
+
+
+def widget_cells(nb) -> list[int]:
+    """Indices of code cells that show an ipywidgets control."""
+    return [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and "ipywidgets" in "".join(c.source for c in nb.cells[: i + 1])
+        and re.search(r"\bdisplay\(\s*widgets\.|\binteract(ive)?\(", cell.source)
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_chapter_has_something_to_play_with(path):
+    """An interactive in every notebook; the text before it says where it is live.
+
+    On the website a widget shows the state computed when the page was built, so the
+    reader must be told that it responds only in a running notebook.
+    """
+    nb = nbformat.read(path, as_version=4)
+    shown = widget_cells(nb)
+    assert shown, f"{path.name}: no interactive (no ipywidgets control is displayed)"
+    first = shown[0]
+    # the "Try it" text may sit above a cell that defines what the widget calls
+    before = "".join(
+        c.source
+        for c in nb.cells[max(0, first - 4) : first]
+        if c.cell_type == "markdown"
+    )
+    assert re.search(r"run the notebook|notebook runs", before), (
+        f"{path.name}: the text before its first interactive (cell {first}) should "
+        "say that it is live only when the notebook runs (JupyterLab or Colab)"
+    )
