@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No MPLBACKEND here: a Jupyter kernel draws figures inline only when it is unset (Agg made every
 # plt.show() in the book and in `make lab` draw nothing); plain Python on a headless machine picks Agg itself.
 
-.PHONY: help setup lock data book i18n serve lab lab-zh test test-unit lint bench test-gpu clean
+.PHONY: help setup lock data book i18n serve lab lab-zh test test-unit test-full lint bench test-gpu clean
 
 help:
 	@sed -n '1,5p' Makefile | sed 's/^# \{0,1\}//'
@@ -123,7 +123,7 @@ lint: setup
 
 # Unit tests of helpers and the notebook checks that need no kernel and no site.
 test-unit: setup
-	$(BIN)/python -m pytest tests -m "not site"
+	$(BIN)/python -m pytest tests -m "not site and not full_profile"
 
 # The whole suite: lint, the book built with warnings as errors (which executes every notebook
 # once, quick profile), then one pytest run: unit tests, the book's executed notebooks checked for
@@ -132,7 +132,12 @@ test-unit: setup
 test: setup data lint
 	bash scripts/check_system.sh chromium
 	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(MAKE) --no-print-directory book
-	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests --durations=15
+	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests -m "not full_profile" --durations=15
+
+# The notebooks whose full profile a CPU can run, in that profile (7.3's recommender: about seven
+# minutes on two cores); their quality targets are asserted.
+test-full: setup data
+	$(BIN)/python -m pytest tests -m full_profile
 
 bench: setup
 	$(BIN)/python -m bench
