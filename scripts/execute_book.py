@@ -2,6 +2,7 @@
 
     python scripts/execute_book.py                 # every notebook in _toc.yml
     python scripts/execute_book.py chapters/02_math.ipynb
+    python scripts/execute_book.py --jobs 1        # one notebook at a time
 
 ``make book`` runs this before ``jupyter-book build``; the build then finds
 every notebook in its cache (``_build/.jupyter_cache``, keyed on the code
@@ -19,12 +20,21 @@ wake-up costs at most that. ``tests/test_execution_stall.py`` stresses it.
 Everything here is public API: ``NotebookClient(km=...)``, the kernel
 manager's ``client_factory``, the kernel client's channel classes and the
 channel's ``get_msg``, and jupyter-cache's ``cache_notebook_bundle``.
+
+Notebooks run ``--jobs`` at a time (default: ``BOOK_JOBS``, else 2), each in its
+own kernel. A chapter spends much of its time where one core suffices — imports,
+Python loops, plotting, waiting on its kernel — so one notebook at a time kept
+two cores about 108 % busy; two at a time finished four chapters (1, 2, 5, 7.3)
+in 0.56 of the wall time for the same CPU time (median of two runs each, on two
+cores).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import copy
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,18 +82,29 @@ class PatientKernelClient(AsyncKernelClient):
     iopub_channel_class = Type(PatientChannel)
 
 
+def _client(nb: nbformat.NotebookNode, **options) -> NotebookClient:
+    kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
+    manager = AsyncKernelManager(
+        kernel_name=kernel_name, client_factory=PatientKernelClient
+    )
+    return NotebookClient(nb, km=manager, **options)
+
+
 def execute_notebook(nb: nbformat.NotebookNode, **options) -> nbformat.NotebookNode:
     """Execute ``nb`` in place (nbclient, patient client); shut its kernel down after.
 
     ``options`` are ``NotebookClient``'s (``timeout``, ``allow_errors``,
     ``resources``, …).
     """
-    kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
-    manager = AsyncKernelManager(
-        kernel_name=kernel_name, client_factory=PatientKernelClient
-    )
     # nbclient leaves a kernel it did not start running unless asked to clean it up.
-    return NotebookClient(nb, km=manager, **options).execute(cleanup_kc=True)
+    return _client(nb, **options).execute(cleanup_kc=True)
+
+
+async def execute_notebook_async(
+    nb: nbformat.NotebookNode, **options
+) -> nbformat.NotebookNode:
+    """:func:`execute_notebook` for an event loop that runs several at once."""
+    return await _client(nb, **options).async_execute(cleanup_kc=True)
 
 
 def book_notebooks(root: Path = ROOT) -> list[Path]:
@@ -118,21 +139,25 @@ def skip_missing_frameworks(nb: nbformat.NotebookNode) -> list[str]:
     return skipped
 
 
-def execute_into_cache(path: Path, cache, timeout: int) -> str:
-    """Execute one notebook unless the cache already holds its code; say which."""
-    nb = nbformat.read(path, as_version=4)
+def cached(path: Path, cache) -> bool:
+    """Whether the cache already holds the outputs of ``path``'s current code."""
     try:
-        cache.match_cache_notebook(nb)
-        return "cached"
+        cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        return True
     except KeyError:
-        pass
+        return False
+
+
+async def run_into_cache(path: Path, cache, timeout: int) -> str:
+    """Execute one notebook and store its outputs in the cache; say what happened."""
+    nb = nbformat.read(path, as_version=4)
     # Run a copy: the skip tags must not change the code the cache is keyed on.
     run = copy.deepcopy(nb)
     skipped = skip_missing_frameworks(run)
     start = time.perf_counter()
     # The same options as the book build's own executor (jupyter-cache), but the
     # patient client.
-    execute_notebook(
+    await execute_notebook_async(
         run,
         timeout=timeout,
         allow_errors=False,
@@ -154,6 +179,69 @@ def execute_into_cache(path: Path, cache, timeout: int) -> str:
     )
 
 
+def execute_into_cache(path: Path, cache, timeout: int) -> str:
+    """Execute one notebook unless the cache already holds its code; say which."""
+    if cached(path, cache):
+        return "cached"
+    return asyncio.run(run_into_cache(path, cache, timeout))
+
+
+async def execute_all(paths: list[Path], cache, timeout: int, jobs: int) -> int:
+    """Execute the notebooks the cache lacks, ``jobs`` at a time; 1 on a failing cell.
+
+    The first failure cancels the notebooks still running (their kernels are shut
+    down) and is reported with the notebook and the cell.
+    """
+    slots = asyncio.Semaphore(jobs)
+
+    async def one(path: Path) -> None:
+        async with slots:
+            outcome = await run_into_cache(path, cache, timeout)
+        print(f"{shown(path)}: {outcome}", flush=True)
+
+    waiting = []
+    for path in paths:
+        if cached(path, cache):
+            print(f"{shown(path)}: cached", flush=True)
+        else:
+            waiting.append(path)
+    tasks = {asyncio.ensure_future(one(path)): path for path in waiting}
+    try:
+        for finished in asyncio.as_completed(tasks):
+            await finished
+    except CellExecutionError as error:
+        failed = next(p for t, p in tasks.items() if t.done() and t.exception())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        print(f"{shown(failed)}: FAILED", flush=True)
+        print(
+            f"error: a cell of {failed} raised an exception:\n{error}", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def default_jobs() -> int:
+    """``BOOK_JOBS`` if set, else 2 (or 1 on a one-core machine)."""
+    value = os.environ.get("BOOK_JOBS", "")
+    if value.strip():
+        try:
+            jobs = int(value)
+        except ValueError:
+            jobs = 0
+        if jobs < 1:
+            raise SystemExit(
+                f"error: BOOK_JOBS must be a whole number ≥ 1, got {value!r}"
+            )
+        return jobs
+    return min(2, os.cpu_count() or 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -162,29 +250,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--build", type=Path, default=ROOT / "_build", help="the book's build folder"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks executed at once (default: BOOK_JOBS, else 2)",
+    )
     args = parser.parse_args(argv)
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {jobs}")
     notebooks = [path.resolve() for path in args.notebooks] or book_notebooks()
-    cache = get_cache(str(args.build / ".jupyter_cache"))
-    timeout = execution_timeout()
     for path in notebooks:
         if not path.exists():
             print(f"error: {path} does not exist", file=sys.stderr)
             return 2
-        print(
-            f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: ",
-            end="",
-            flush=True,
-        )
-        try:
-            print(execute_into_cache(path, cache, timeout), flush=True)
-        except CellExecutionError as error:
-            print("FAILED", flush=True)
-            print(
-                f"error: a cell of {path} raised an exception:\n{error}",
-                file=sys.stderr,
-            )
-            return 1
-    return 0
+    cache = get_cache(str(args.build / ".jupyter_cache"))
+    return asyncio.run(execute_all(notebooks, cache, execution_timeout(), jobs))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ failures."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -98,3 +99,58 @@ def test_book_notebooks_follow_the_table_of_contents():
     notebooks = execute_book.book_notebooks()
     assert notebooks[0].name == "01_overview.ipynb"
     assert all(path.suffix == ".ipynb" and path.exists() for path in notebooks)
+
+
+def test_notebooks_run_side_by_side_with_jobs(tmp_path):
+    """With --jobs 2, the second notebook starts before the first one ends."""
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    body = (
+        "import pathlib, time\n"
+        f"stamps = pathlib.Path({str(stamps)!r})\n"
+        "(stamps / '{name}.start').write_text(repr(time.time()))\n"
+        "time.sleep(3)\n"
+        "(stamps / '{name}.end').write_text(repr(time.time()))"
+    )
+    paths = [
+        _notebook(tmp_path / f"{name}.ipynb", body.format(name=name))
+        for name in ("first", "second")
+    ]
+    build = tmp_path / "build"
+    assert (
+        execute_book.main([*map(str, paths), "--build", str(build), "--jobs", "2"]) == 0
+    )
+
+    def stamp(name):
+        return float((stamps / name).read_text())
+
+    assert stamp("second.start") < stamp("first.end")
+    assert stamp("first.start") < stamp("second.end")
+    # both are in the cache: a second run executes nothing
+    ended = stamp("first.end")
+    assert execute_book.main([*map(str, paths), "--build", str(build)]) == 0
+    assert stamp("first.end") == ended
+
+
+def test_a_failure_stops_the_notebooks_still_running(tmp_path, capsys):
+    slow = _notebook(
+        tmp_path / "slow.ipynb",
+        "import time\ntime.sleep(60)",
+        f"open({str(tmp_path / 'finished')!r}, 'w').close()",
+    )
+    broken = _notebook(tmp_path / "broken.ipynb", "import time\ntime.sleep(2)\n1 / 0")
+    start = time.monotonic()
+    code = execute_book.main(
+        [str(slow), str(broken), "--build", str(tmp_path / "b"), "--jobs", "2"]
+    )
+    assert code == 1 and time.monotonic() - start < 45
+    err = capsys.readouterr().err
+    assert "broken.ipynb" in err and "ZeroDivisionError" in err
+    assert not (tmp_path / "finished").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_a_bad_job_count_is_named(monkeypatch, value):
+    monkeypatch.setenv("BOOK_JOBS", value)
+    with pytest.raises(SystemExit, match="BOOK_JOBS must be a whole number"):
+        execute_book.default_jobs()
