@@ -2,12 +2,12 @@
 
 The full profile of the recommender runs on a CPU in about seven minutes on two
 cores, too long for the suite every change runs: ``make test-full`` runs it
-(``make test-gpu`` runs every chapter's full profile, this one included). The notebook's own ``assert`` cells hold the
-checks: every model beats the global mean, both factorisations beat the bias
-model, and the quality target — the best matrix-factorisation model at or
-below 0.912 RMSE averaged over u1–u5, hyper-parameters chosen on validation
-data carved from each fold's training part (measured: Bayesian MF 0.8956,
-SGD biased MF 0.9125).
+(``make test-gpu`` runs every chapter's full profile, this one included). The
+notebook's own ``assert`` cells hold the checks: every model beats the global
+mean, both factorisations beat the bias model, and the quality target — the best
+matrix-factorisation model at or below 0.912 RMSE averaged over u1–u5,
+hyper-parameters chosen on validation data carved from each fold's training part
+(measured: Bayesian MF 0.8956, SGD biased MF 0.9125).
 """
 
 from __future__ import annotations
