@@ -81,10 +81,12 @@ book: setup data
 	@echo "The course is built: open _build/html/index.html (中文版: _build/html/zh/index.html) in a browser,"
 	@echo "or run 'make serve' and open http://$(HOST):$(PORT)/"
 
-# After editing an English notebook's text: bring the translations up to date (a changed cell's
-# entry turns fuzzy) and regenerate the Chinese notebooks; translate in locales/zh_CN/*.po.
+# After editing an English notebook's text or a message of the helpers: bring the translations up
+# to date (a changed cell's entry turns fuzzy) and regenerate the Chinese notebooks; translate in
+# locales/zh_CN/*.po (the pages) and helpers/locale/zh_CN.po (what the helpers say).
 i18n: $(VENV)/.installed
 	$(BIN)/python scripts/i18n.py update
+	$(BIN)/python scripts/i18n.py messages
 	$(BIN)/python scripts/i18n.py generate
 	$(BIN)/python scripts/i18n.py status
 

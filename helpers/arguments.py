@@ -9,6 +9,16 @@ from __future__ import annotations
 import math
 import numbers
 
+from .i18n import Message
+
+
+def argument_name(name) -> Message | str:
+    """An argument's name for a message: words (``"learning rate"``) are translated,
+    an identifier (``batch_size``) stays as the reader types it in code."""
+    if isinstance(name, Message) or " " not in name:
+        return name
+    return Message(name)
+
 
 def integer(value, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an ``int`` if it is a whole number ≥ ``minimum``; else raise.
@@ -42,22 +52,38 @@ def integer(value, name: str, minimum: int = 1) -> int:
         or not isinstance(value, numbers.Integral)
         or value < minimum
     ):
-        wanted = {0: "a non-negative integer", 1: "a positive integer"}.get(
-            minimum, f"an integer ≥ {minimum}"
-        )
-        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+        if minimum in (0, 1):
+            wanted = Message(("a non-negative integer", "a positive integer")[minimum])
+        else:
+            wanted = Message("an integer ≥ {minimum}", minimum=minimum)
+        raise ValueError(must_be(name, wanted, value))
     return int(value)
 
 
-def _interval(low, high, low_open: bool, high_open: bool) -> str:
-    """``in [0, 1)``, ``> 0`` or ``≤ 5``: the allowed values in the usual notation."""
+def must_be(name, wanted: Message, value) -> Message:
+    """The one sentence for a bad argument: what it must be and what it was."""
+    return Message(
+        "{name} must be {wanted}, got {value}",
+        name=argument_name(name),
+        wanted=wanted,
+        value=repr(value),
+    )
+
+
+def _finite_number(low, high, low_open: bool, high_open: bool) -> Message:
+    """A finite number ``in [0, 1)``, ``> 0`` or ``≤ 5``, in the usual notation."""
     if low is None and high is None:
-        return ""
+        return Message("a finite number")
     if high is None:
-        return f"{'>' if low_open else '≥'} {low:g}"
-    if low is None:
-        return f"{'<' if high_open else '≤'} {high:g}"
-    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        bound = f"{'>' if low_open else '≥'} {low:g}"
+    elif low is None:
+        bound = f"{'<' if high_open else '≤'} {high:g}"
+    else:
+        interval = (
+            f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        )
+        return Message("a finite number in {interval}", interval=interval)
+    return Message("a finite number {bound}", bound=bound)
 
 
 def number(
@@ -98,7 +124,7 @@ def number(
     ...
     ValueError: ink_threshold must be a finite number in [0, 1), got 1.0
     """
-    wanted = f"a finite number {_interval(low, high, low_open, high_open)}".rstrip()
+    wanted = _finite_number(low, high, low_open, high_open)
     # numpy or torch scalars
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()
@@ -107,11 +133,11 @@ def number(
         or not isinstance(value, numbers.Real)
         or not math.isfinite(value)
     ):
-        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+        raise ValueError(must_be(name, wanted, value))
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
     if too_low or too_high:
-        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+        raise ValueError(must_be(name, wanted, value))
     return float(value)
 
 
@@ -174,4 +200,11 @@ def choice(value, name: str, options):
         if same:
             return option
     listed = ", ".join(repr(option) for option in options)
-    raise ValueError(f"{name} must be one of {listed}; got {value!r:.60}")
+    raise ValueError(
+        Message(
+            "{name} must be one of {options}; got {value}",
+            name=argument_name(name),
+            options=listed,
+            value=f"{value!r:.60}",
+        )
+    )

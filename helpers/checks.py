@@ -16,19 +16,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 
 from .arguments import number
+from .i18n import Message
 from .tensors import to_numpy
 
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of one check: whether it passed and what to tell the reader."""
+    """The outcome of one check: whether it passed and what to tell the reader.
+
+    ``text`` is kept as a :class:`~helpers.i18n.Message`, shown in the notebook's
+    language; ``message`` is that text as a string.
+    """
 
     passed: bool
-    message: str
+    text: Message
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -38,20 +48,32 @@ class Result:
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#cf222e"
-        from html import escape
-
         return (
             f'<div style="color:{colour};font-weight:600">{escape(self.message)}</div>'
         )
 
 
-def _result(passed: bool, detail: str, hint: str) -> Result:
+@dataclass(frozen=True, repr=False)
+class Failure(Result):
+    """A failed check, with what was wrong (``detail``) apart from the hint."""
+
+    detail: Message | None = None
+
+
+def _result(passed: bool, detail: Message | None, hint: str) -> Result:
     if passed:
-        return Result(True, "✅ Correct.")
-    message = f"❌ Not yet: {detail}."
+        return Result(True, Message("✅ Correct."))
     if hint:
-        message += f" Hint: {hint}"
-    return Result(False, message)
+        # The hint is the notebook's English text; its translation is in the catalogue.
+        text = Message(
+            "❌ Not yet: {detail}. Hint: {hint}", detail=detail, hint=Message(hint)
+        )
+    else:
+        text = Message("❌ Not yet: {detail}.", detail=detail)
+    return Failure(False, text, detail)
+
+
+NO_ANSWER = Message("no answer yet (replace the `...`)")
 
 
 def _as_array(value, name: str) -> np.ndarray:
@@ -81,32 +103,40 @@ def check_close(
     """
     rtol, atol = number(rtol, "rtol", low=0), number(atol, "atol", low=0)
     if answer is None or answer is Ellipsis:
-        return _result(False, "no answer yet (replace the `...`)", hint)
+        return _result(False, NO_ANSWER, hint)
     got, want = _as_array(answer, "answer"), _as_array(expected, "expected")
     if got.shape != want.shape:
-        return _result(
-            False, f"expected shape {want.shape}, got shape {got.shape}", hint
+        detail = Message(
+            "expected shape {want}, got shape {got}", want=want.shape, got=got.shape
         )
+        return _result(False, detail, hint)
     if np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-        return _result(True, "", hint)
+        return _result(True, None, hint)
     if want.ndim == 0:
-        return _result(False, f"expected {want.item():.6g}, got {got.item():.6g}", hint)
+        detail = Message(
+            "expected {want}, got {got}",
+            want=f"{want.item():.6g}",
+            got=f"{got.item():.6g}",
+        )
+        return _result(False, detail, hint)
     worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
-    return _result(
-        False,
-        f"largest difference at index {tuple(int(i) for i in worst)}: "
-        f"expected {want[worst]:.6g}, got {got[worst]:.6g}",
-        hint,
+    detail = Message(
+        "largest difference at index {index}: expected {want}, got {got}",
+        index=tuple(int(i) for i in worst),
+        want=f"{want[worst]:.6g}",
+        got=f"{got[worst]:.6g}",
     )
+    return _result(False, detail, hint)
 
 
 def check_equal(answer, expected, *, hint: str = "") -> Result:
     """Check an exact answer (a shape, a label, a word, a count)."""
     if answer is Ellipsis:
-        return _result(False, "no answer yet (replace the `...`)", hint)
-    return _result(
-        _same(answer, expected), f"expected {expected!r}, got {answer!r}", hint
+        return _result(False, NO_ANSWER, hint)
+    detail = Message(
+        "expected {want}, got {got}", want=repr(expected), got=repr(answer)
     )
+    return _result(_same(answer, expected), detail, hint)
 
 
 def _same(answer, expected) -> bool:
@@ -167,26 +197,27 @@ def check_function(
         except (
             Exception
         ) as error:  # the reader's code: report, do not crash the notebook
-            return _result(
-                False,
-                f"calling it on {x!r} raised {type(error).__name__}: {error}",
-                hint,
+            detail = Message(
+                "calling it on {x} raised {error}",
+                x=repr(x),
+                error=f"{type(error).__name__}: {error}",
             )
+            return _result(False, detail, hint)
         try:
             outcome = check_close(got, reference(x), rtol=rtol, atol=atol)
         # the reader's function returned text, a dict…: a wrong answer
         except TypeError:
-            return _result(
-                False,
-                f"for input {x!r}: it returned {type(got).__name__} {got!r:.40}, "
-                "not a number or an array of numbers",
-                hint,
+            detail = Message(
+                "for input {x}: it returned {kind} {value}, not a number or an array "
+                "of numbers",
+                x=repr(x),
+                kind=type(got).__name__,
+                value=f"{got!r:.40}",
             )
+            return _result(False, detail, hint)
         if not outcome:
-            return _result(
-                False,
-                f"for input {x!r}: "
-                f"{outcome.message.removeprefix('❌ Not yet: ').rstrip('.')}",
-                hint,
+            detail = Message(
+                "for input {x}: {detail}", x=repr(x), detail=outcome.detail
             )
-    return _result(True, "", hint)
+            return _result(False, detail, hint)
+    return _result(True, None, hint)

@@ -12,6 +12,8 @@ import math
 import numbers
 
 from helpers import arguments
+from helpers.arguments import argument_name, must_be
+from helpers.i18n import Message, error_text
 
 
 def parse_number(
@@ -51,15 +53,21 @@ def parse_number(
     if isinstance(text, str):
         stripped = text.strip()
         if not stripped:
-            raise ValueError(f"{name} is empty: type a number")
+            raise ValueError(
+                Message("{name} is empty: type a number", name=argument_name(name))
+            )
         try:
             value = float(stripped)
         except ValueError:
             raise ValueError(
-                f"{name} must be a number such as 0.1, got {text!r}"
+                Message(
+                    "{name} must be a number such as 0.1, got {text}",
+                    name=argument_name(name),
+                    text=repr(text),
+                )
             ) from None
         if not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {text!r}")
+            raise ValueError(must_be(name, Message("a finite number"), text))
     else:
         value = text
     # no interval to state: any finite real number will do
@@ -69,7 +77,7 @@ def parse_number(
             or not isinstance(value, numbers.Real)
             or not math.isfinite(value)
         ):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+            raise ValueError(must_be(name, Message("a finite number"), value))
         return float(value)
     return arguments.number(
         value, name, low=low, high=high, low_open=low_open, high_open=high_open
@@ -90,13 +98,26 @@ def clean_text(text, name: str, *, max_chars: int = 2_000) -> str:
     """
     max_chars = arguments.integer(max_chars, "max_chars")
     if not isinstance(text, str):
-        raise ValueError(f"{name} must be text, got {type(text).__name__}")
+        raise ValueError(
+            Message(
+                "{name} must be text, got {kind}",
+                name=argument_name(name),
+                kind=type(text).__name__,
+            )
+        )
     stripped = text.strip()
     if not stripped:
-        raise ValueError(f"{name} is empty: type some text")
+        raise ValueError(
+            Message("{name} is empty: type some text", name=argument_name(name))
+        )
     if len(stripped) > max_chars:
         raise ValueError(
-            f"{name} is {len(stripped):,} characters long: keep it under {max_chars:,}"
+            Message(
+                "{name} is {length:,} characters long: keep it under {limit:,}",
+                name=argument_name(name),
+                length=len(stripped),
+                limit=max_chars,
+            )
         )
     return stripped
 
@@ -119,7 +140,12 @@ def text_lines(
     lines = [line for line in lines if line]
     if len(lines) > max_lines:
         raise ValueError(
-            f"{name} has {len(lines):,} lines: keep it to {max_lines:,} or fewer"
+            Message(
+                "{name} has {count:,} lines: keep it to {limit:,} or fewer",
+                name=argument_name(name),
+                count=len(lines),
+                limit=max_lines,
+            )
         )
     return lines
 
@@ -135,8 +161,20 @@ def parse_numbers(text, name: str, *, count: int) -> list[float]:
     count = arguments.integer(count, "count")
     items = clean_text(text, name).replace(",", " ").split()
     if len(items) != count:
-        raise ValueError(f"{name} needs exactly {count} numbers, got {len(items)}")
-    return [parse_number(item, f"{name}, item {i + 1}") for i, item in enumerate(items)]
+        raise ValueError(
+            Message(
+                "{name} needs exactly {count} numbers, got {got}",
+                name=argument_name(name),
+                count=count,
+                got=len(items),
+            )
+        )
+    return [
+        parse_number(
+            item, Message("{name}, item {i}", name=argument_name(name), i=i + 1)
+        )
+        for i, item in enumerate(items)
+    ]
 
 
 def explain_errors(function):
@@ -161,7 +199,7 @@ def explain_errors(function):
         try:
             return function(*args, **kwargs)
         except ValueError as error:
-            print(f"⚠️ {error}")
+            print(Message("⚠️ {error}", error=error_text(error)))
             return None
 
     return wrapper

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import i18n
 from .arguments import integer
+from .i18n import Message, error_text
 
 PROFILES = ("quick", "full")
 """``quick``: small real subsets and few steps (CI, a laptop CPU).
@@ -53,10 +55,14 @@ def get_profile(environ: dict[str, str] | None = None) -> str:
         return "full" if nvidia_gpu_visible() else "quick"
     if value not in PROFILES:
         raise ValueError(
-            f"{PROFILE_VARIABLE}={environ[PROFILE_VARIABLE]!r} is not a profile. Set "
-            f"it to one of {', '.join(PROFILES)} (e.g. "
-            f"`export {PROFILE_VARIABLE}=quick`), or unset it to get the default for "
-            "this machine."
+            Message(
+                "{variable}={value} is not a profile. Set it to one of {profiles} "
+                "(e.g. `export {variable}=quick`), or unset it to get the default for "
+                "this machine.",
+                variable=PROFILE_VARIABLE,
+                value=repr(environ[PROFILE_VARIABLE]),
+                profiles=", ".join(PROFILES),
+            )
         )
     return value
 
@@ -84,9 +90,12 @@ def pick_device(prefer: str | None = None):
         wanted = _requested_device(prefer, available)
         if not available[wanted.type]:
             raise RuntimeError(
-                f"Device {prefer!r} was requested but is not available on this "
-                "machine. On Colab: Runtime → Change runtime type → GPU. Otherwise "
-                "omit `prefer`."
+                Message(
+                    "Device {device} was requested but is not available on this "
+                    "machine. On Colab: Runtime → Change runtime type → GPU. Otherwise "
+                    "omit `prefer`.",
+                    device=repr(prefer),
+                )
             )
         if (
             wanted.type == "cuda"
@@ -94,8 +103,12 @@ def pick_device(prefer: str | None = None):
             and wanted.index >= torch.cuda.device_count()
         ):
             raise RuntimeError(
-                f"Device {prefer!r} was requested but this machine has "
-                f"{torch.cuda.device_count()} CUDA device(s), numbered from 0."
+                Message(
+                    "Device {device} was requested but this machine has {count} CUDA "
+                    "device(s), numbered from 0.",
+                    device=repr(prefer),
+                    count=torch.cuda.device_count(),
+                )
             )
         return wanted
     for kind in ("cuda", "mps", "cpu"):
@@ -119,7 +132,11 @@ def _requested_device(prefer, available: dict):
             wanted = None
     if wanted is None or wanted.type not in available:
         raise ValueError(
-            f"Unknown device type {prefer!r}; choose one of {sorted(available)}."
+            Message(
+                "Unknown device type {device}; choose one of {choices}.",
+                device=repr(prefer),
+                choices=sorted(available),
+            )
         )
     return wanted
 
@@ -185,18 +202,21 @@ def tensorflow_version() -> str | None:
 
 def environment_report(profile: str, device: object, seed: int) -> str:
     """One line saying what this notebook runs on, for bug reports and the reader."""
-    parts = [
-        f"python {platform.python_version()}",
-        f"numpy {package_version('numpy')}",
-        f"torch {package_version('torch') or 'missing'}",
-        f"tensorflow {tensorflow_version() or 'missing'}",
-        f"device {device}",
-        f"profile {profile}",
-        f"seed {seed}",
-    ]
+    missing = Message("missing")
+    report = Message(
+        "python {python} · numpy {numpy} · torch {torch} · tensorflow {tensorflow} · "
+        "device {device} · profile {profile} · seed {seed}",
+        python=platform.python_version(),
+        numpy=package_version("numpy"),
+        torch=package_version("torch") or missing,
+        tensorflow=tensorflow_version() or missing,
+        device=device,
+        profile=profile,
+        seed=seed,
+    )
     if in_colab():
-        parts.append("Colab")
-    return " · ".join(parts)
+        report = Message("{report} · Colab", report=report)
+    return str(report)
 
 
 @dataclass(frozen=True)
@@ -227,11 +247,15 @@ def _use_course_font() -> None:
     try:
         fonts.use_chinese_font()
     except ModuleNotFoundError as error:
-        print(f"note: {error}")
+        print(Message("note: {error}", error=error_text(error)))
 
 
 def setup(
-    seed: int = DEFAULT_SEED, *, device: str | None = None, report: bool = True
+    seed: int = DEFAULT_SEED,
+    *,
+    device: str | None = None,
+    report: bool = True,
+    language: str = "en",
 ) -> Course:
     """Pick the profile and device, seed everything and print a one-line report.
 
@@ -243,7 +267,11 @@ def setup(
         Force a device type; by default the best available one is chosen.
     report
         Print the environment report (the set-up cell does).
+    language
+        The language of the helpers' messages: ``"en"``, or ``"zh"`` in the Chinese
+        notebooks (:mod:`helpers.i18n`).
     """
+    i18n.set_language(language)  # first: every message after it is in that language
     profile = get_profile()
     # before the device: a typo costs no CUDA start-up
     seed = integer(seed, "seed", minimum=0)

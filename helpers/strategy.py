@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 from .arguments import number, positive_number
+from .i18n import Message, error_text
 
 
 def serving_cost_per_million(
@@ -103,22 +104,46 @@ def calculator_report(
         threshold = decision_threshold(cost_false_positive, cost_false_negative)
         break_even = break_even_requests(fixed, own, api)
     except ValueError as error:
-        return [f"⚠️ {error}. Change that input and the report updates."]
+        return [
+            str(
+                Message(
+                    "⚠️ {error}. Change that input and the report updates.",
+                    error=error_text(error),
+                )
+            )
+        ]
     machines = volume / (requests_per_second * 3600 * 24 * 30)
     own_month, api_month = fixed + own * volume / 1e6, api * volume / 1e6
-    cheaper = "serving it yourself" if own_month < api_month else "the API"
+    cheaper = Message("serving it yourself" if own_month < api_month else "the API")
+    if math.isinf(break_even):
+        break_even_text = Message("never (the API costs no more per request)")
+    else:
+        break_even_text = Message("{volume:,.0f} requests/month", volume=break_even)
     lines = [
-        f"own machine: {own:,.4g} per million requests (busy machine), "
-        f"{machines:,.2g} machine(s) busy all month",
-        f"per month at {volume:,.0f} requests: yourself {own_month:,.2f} "
-        f"(incl. {fixed:,.2f} fixed) vs API {api_month:,.2f} → {cheaper} is cheaper",
-        "break-even volume: "
-        + (
-            "never (the API costs no more per request)"
-            if math.isinf(break_even)
-            else f"{break_even:,.0f} requests/month"
+        Message(
+            "own machine: {own:,.4g} per million requests (busy machine), "
+            "{machines:,.2g} machine(s) busy all month",
+            own=own,
+            machines=machines,
         ),
-        f"act when p ≥ {threshold:.3f} (false positive costs {cost_false_positive:g}, "
-        f"false negative {cost_false_negative:g})",
+        Message(
+            "per month at {volume:,.0f} requests: yourself {own_month:,.2f} "
+            "(incl. {fixed:,.2f} fixed) vs API {api_month:,.2f} → {cheaper} is cheaper",
+            volume=volume,
+            own_month=own_month,
+            fixed=fixed,
+            api_month=api_month,
+            cheaper=cheaper,
+        ),
+        Message("break-even volume: {volume}", volume=break_even_text),
+        Message(
+            "act when p ≥ {threshold:.3f} (false positive costs {fp:g}, "
+            "false negative {fn:g})",
+            threshold=threshold,
+            fp=cost_false_positive,
+            fn=cost_false_negative,
+        ),
     ]
+    # Text in the notebook's language (helpers.i18n), one line each.
+    lines = [str(line) for line in lines]
     return lines

@@ -36,6 +36,7 @@ import numpy as np
 
 from .arguments import number
 from .checks import Result
+from .i18n import Message
 from .tensors import to_numpy
 
 __all__ = ["DerivativeCheck", "check_gradient", "check_jacobian", "sympy_to_torch"]
@@ -58,11 +59,11 @@ class DerivativeCheck(Result):
         ``|symbolic - autograd| <= atol + rtol * |autograd|`` and, if a torch function
         was supplied, its values equal the expression's.
     message
-        What :func:`repr` shows: ✅ or ❌ with the numbers.
+        What :func:`repr` shows: ✅ or ❌ with the numbers, in the notebook's language.
     """
 
-    # ``passed`` and ``message`` come from :class:`helpers.checks.Result`, with its
-    # truthiness and its ✅/❌ display in notebooks.
+    # ``passed``, ``text`` and ``message`` come from :class:`helpers.checks.Result`,
+    # with its truthiness and its ✅/❌ display in notebooks.
     symbolic: np.ndarray
     autograd: np.ndarray
     max_abs_error: float
@@ -398,26 +399,37 @@ def check_jacobian(
     scale = np.where(auto != 0, np.abs(auto), 1.0)
     max_abs, max_rel = float(error.max()), float((error / scale).max())
     agree = bool(np.all(error <= atol + rtol * np.abs(auto)))
-    numbers = f"max abs error {max_abs:.3g}, max rel error {max_rel:.3g}"
+    numbers = Message(
+        "max abs error {abs}, max rel error {rel}",
+        abs=f"{max_abs:.3g}",
+        rel=f"{max_rel:.3g}",
+    )
     if not same_function:
-        message = (
-            f"❌ torch_fn is not the same function as the expression at this point: "
-            f"{to_numpy(value)} vs {expected_value}"
+        message = Message(
+            "❌ torch_fn is not the same function as the expression at this point: "
+            "{torch} vs {expression}",
+            torch=to_numpy(value),
+            expression=expected_value,
         )
     elif agree:
-        message = (
-            f"✅ symbolic and autograd derivatives agree ({auto.size} entries, "
-            f"{numbers})"
+        message = Message(
+            "✅ symbolic and autograd derivatives agree ({entries} entries, {numbers})",
+            entries=auto.size,
+            numbers=numbers,
         )
     else:
         worst = np.unravel_index(np.argmax(error - rtol * np.abs(auto)), error.shape)
-        message = (
-            f"❌ derivatives differ at index {tuple(int(i) for i in worst)}: "
-            f"symbolic {symbolic[worst]:.6g}, autograd {auto[worst]:.6g} ({numbers})"
+        message = Message(
+            "❌ derivatives differ at index {index}: symbolic {symbolic}, autograd "
+            "{autograd} ({numbers})",
+            index=tuple(int(i) for i in worst),
+            symbolic=f"{symbolic[worst]:.6g}",
+            autograd=f"{auto[worst]:.6g}",
+            numbers=numbers,
         )
     return DerivativeCheck(
         passed=same_function and agree,
-        message=message,
+        text=message,
         symbolic=symbolic,
         autograd=auto,
         max_abs_error=max_abs,

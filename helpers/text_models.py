@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .arguments import choice, integer
+from .i18n import Message, tried_first
 
 MAX_CHARS = 10_000
 """Longer reviews are cut to this many characters
@@ -335,10 +336,8 @@ def load_sentence_encoder(source: str = "auto", *, verbose: bool = True):
             )
             continue
         if verbose:
-            print(
-                f"all-MiniLM-L6-v2 loaded from {where}"
-                + (f" (tried first: {'; '.join(failures)})" if failures else "")
-            )
+            line = Message("all-MiniLM-L6-v2 loaded from {where}", where=where)
+            print(tried_first(line, failures))
         return tokenizer, model.eval(), where
     raise RuntimeError(
         "all-MiniLM-L6-v2 could not be loaded. Tried: "

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 
 from .arguments import choice, integer, number
+from .i18n import Message
 
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
@@ -493,9 +494,16 @@ def fit(
                 history.stopped_early = True
                 if progress:
                     print(
-                        f"early stop after epoch {epoch}: {monitor} has not improved "
-                        f"for {patience} epoch(s); best {history.best_value:.4f} at "
-                        f"epoch {history.best_epoch}"
+                        Message(
+                            "early stop after epoch {epoch}: {monitor} has not "
+                            "improved for {patience} epoch(s); best {best:.4f} at "
+                            "epoch {best_epoch}",
+                            epoch=epoch,
+                            monitor=monitor,
+                            patience=patience,
+                            best=history.best_value,
+                            best_epoch=history.best_epoch,
+                        )
                     )
                 break
     except (
@@ -517,8 +525,12 @@ def fit(
         history.restored = True
         if progress and history.best_epoch != history.epochs:
             print(
-                f"restored the weights of epoch {history.best_epoch} "
-                f"({monitor} {history.best_value:.4f})"
+                Message(
+                    "restored the weights of epoch {epoch} ({monitor} {best:.4f})",
+                    epoch=history.best_epoch,
+                    monitor=monitor,
+                    best=history.best_value,
+                )
             )
     return history
 

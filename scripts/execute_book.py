@@ -21,6 +21,16 @@ Everything here is public API: ``NotebookClient(km=...)``, the kernel
 manager's ``client_factory``, the kernel client's channel classes and the
 channel's ``get_msg``, and jupyter-cache's ``cache_notebook_bundle``.
 
+The Chinese edition (``zh/``) is not executed a second time. Its notebooks have
+the English code cells, except the set-up cell, which names the language. While
+the English notebooks run, the helpers write down each message they show and each
+label ``tr()`` gives, in both languages (``helpers/i18n.py``); the Chinese
+notebook's outputs are then the English run's outputs with every line that is
+exactly such a message replaced by its Chinese rendering, and its widgets' labels
+translated. Numbers, figures and everything else are the same run's.
+``tests/test_execute_book.py`` checks a derived notebook against one executed in
+Chinese.
+
 Notebooks run ``--jobs`` at a time (default: ``BOOK_JOBS``, else 2), each in its
 own kernel. A chapter spends much of its time where one core suffices — imports,
 Python loops, plotting, waiting on its kernel — so one notebook at a time kept
@@ -34,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import html
 import os
 import sys
 import time
@@ -55,6 +66,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from optional_cells import missing_framework  # noqa: E402  (the test suite's own rule)
 from toc import toc_entries  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from helpers import i18n  # noqa: E402
+
+EDITIONS = {"zh": ROOT / "zh"}  # language → the folder of its book
+RECORD_NAME = "i18n-recorded.jsonl"  # in the build folder
 
 POLL_SLICE = 0.25  # seconds: the longest a missed wake-up can delay the client
 
@@ -139,6 +156,101 @@ def skip_missing_frameworks(nb: nbformat.NotebookNode) -> list[str]:
     return skipped
 
 
+def edition_notebook(path: Path, language: str, root: Path = ROOT) -> Path | None:
+    """The ``language`` edition of the English notebook ``path``, if there is one."""
+    if not path.is_relative_to(root):
+        return None
+    other = EDITIONS[language] if root == ROOT else root / language
+    candidate = other / path.relative_to(root)
+    return candidate if candidate.exists() else None
+
+
+def _translate_text(text: str, lines: dict[str, str]) -> str:
+    return "\n".join(lines.get(line, line) for line in text.split("\n"))
+
+
+def translate_output(output: dict, lines: dict[str, str]) -> None:
+    """Replace, in one nbformat output, each line that is exactly a recorded message."""
+    if output.get("output_type") == "stream":
+        output["text"] = _translate_text(output["text"], lines)
+        return
+    data = output.get("data", {})
+    if "text/plain" in data:
+        data["text/plain"] = _translate_text(data["text/plain"], lines)
+    if "text/html" in data:  # a checker's coloured line: the message is a whole element
+        page = data["text/html"]
+        for english, other in lines.items():
+            escaped = f">{html.escape(english)}<"
+            if escaped in page:
+                page = page.replace(escaped, f">{html.escape(other)}<")
+        data["text/html"] = page
+
+
+WIDGET_LABELS = ("description", "placeholder", "tooltip")
+
+
+def translate_widgets(metadata: dict, lines: dict, labels: dict) -> None:
+    """Translate the saved widgets' labels and the outputs they captured."""
+    saved = metadata.get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}
+    )
+    for model in saved.get("state", {}).values():
+        state = model.get("state", {})
+        for key in WIDGET_LABELS:
+            value = state.get(key)
+            if isinstance(value, str) and value:
+                state[key] = labels.get(value, lines.get(value, value))
+        for output in state.get("outputs", []) or []:
+            translate_output(output, lines)
+
+
+def derive_edition(
+    executed: nbformat.NotebookNode, target: Path, lines: dict, labels: dict
+) -> nbformat.NotebookNode:
+    """The executed notebook of another edition, from the English run's outputs.
+
+    ``target`` is that edition's notebook: its own text and code, with the English
+    run's outputs translated (``lines``, ``labels``: English → its language).
+    """
+    nb = nbformat.read(target, as_version=4)
+    ours = [cell for cell in nb.cells if cell.cell_type == "code"]
+    theirs = [cell for cell in executed.cells if cell.cell_type == "code"]
+    if [c.id for c in ours] != [c.id for c in theirs]:
+        raise ValueError(
+            f"{target}: its code cells are not the English notebook's: run `make i18n`"
+        )
+    for cell, ran in zip(ours, theirs, strict=True):
+        cell.execution_count = ran.execution_count
+        cell.outputs = copy.deepcopy(ran.outputs)
+        for output in cell.outputs:
+            translate_output(output, lines)
+    own = nb.metadata
+    nb.metadata = copy.deepcopy(executed.metadata)
+    nb.metadata.update({k: v for k, v in own.items() if k != "widgets"})
+    translate_widgets(nb.metadata, lines, labels)
+    return nb
+
+
+def cache_editions(path: Path, cache, build: Path) -> list[str]:
+    """Cache the other editions of ``path`` from its cached English run."""
+    done = []
+    for language in EDITIONS:
+        target = edition_notebook(path, language)
+        if target is None or cached(target, cache):
+            continue
+        english = nbformat.read(path, as_version=4)
+        _, executed = cache.merge_match_into_notebook(english)
+        lines, labels = i18n.recorded_translations(build / RECORD_NAME, language)
+        derived = derive_edition(executed, target, lines, labels)
+        cache.cache_notebook_bundle(
+            CacheBundleIn(derived, str(target), data={"derived_from": str(path)}),
+            check_validity=False,
+            overwrite=True,
+        )
+        done.append(language)
+    return done
+
+
 def cached(path: Path, cache) -> bool:
     """Whether the cache already holds the outputs of ``path``'s current code."""
     try:
@@ -194,15 +306,21 @@ async def execute_all(paths: list[Path], cache, timeout: int, jobs: int) -> int:
     """
     slots = asyncio.Semaphore(jobs)
 
+    build = Path(cache.path).parent
+
+    def editions(path: Path) -> str:
+        derived = cache_editions(path, cache, build)
+        return f"; {', '.join(derived)} derived" if derived else ""
+
     async def one(path: Path) -> None:
         async with slots:
             outcome = await run_into_cache(path, cache, timeout)
-        print(f"{shown(path)}: {outcome}", flush=True)
+        print(f"{shown(path)}: {outcome}{editions(path)}", flush=True)
 
     waiting = []
     for path in paths:
         if cached(path, cache):
-            print(f"{shown(path)}: cached", flush=True)
+            print(f"{shown(path)}: cached{editions(path)}", flush=True)
         else:
             waiting.append(path)
     tasks = {asyncio.ensure_future(one(path)): path for path in waiting}
@@ -266,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {path} does not exist", file=sys.stderr)
             return 2
     cache = get_cache(str(args.build / ".jupyter_cache"))
+    # The kernels started from here write down the helpers' messages in every
+    # language, for the other editions' outputs (helpers/i18n.py).
+    os.environ[i18n.RECORD_ENV] = str((args.build / RECORD_NAME).resolve())
     return asyncio.run(execute_all(notebooks, cache, execution_timeout(), jobs))
 
 

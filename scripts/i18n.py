@@ -4,6 +4,7 @@
     python scripts/i18n.py generate   # English + .po → zh/chapters/*.ipynb, zh/*.md
     python scripts/i18n.py check      # fails on stale or missing translations, old zh/
     python scripts/i18n.py status     # how much of each page is translated
+    python scripts/i18n.py messages   # the helpers' messages → helpers/locale/zh_CN.po
 
 The code lives once. A Chinese notebook is its English notebook with every
 markdown cell replaced by its translation; code cells are copied byte for
@@ -39,6 +40,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import i18n_messages
 import nbformat
 import polib
 import yaml
@@ -55,13 +57,12 @@ SOURCE_HEADER = "X-Source-File"
 # live in zh/.
 MARKDOWN_SUFFIXES = {".md"}
 
-# The set-up cell may name the language, e.g. `course = runtime.setup(language="zh")`.
-# Off: helpers has no such argument yet, and a different set-up cell changes the
-# notebook's code, so the Chinese edition could no longer reuse the English execution
-# cache and would execute every notebook a second time. Set it to the replacement line
-# once helpers reads the language.
+# The Chinese notebooks' set-up cell names the language, so that what the helpers
+# say while the reader runs the notebook is Chinese (helpers/i18n.py). It is the one
+# code line that differs; the book still executes each notebook once, and
+# scripts/execute_book.py derives the Chinese outputs from the English run.
 SETUP_LINE = "course = runtime.setup()"
-SETUP_LINE_ZH: str | None = None
+SETUP_LINE_ZH: str | None = 'course = runtime.setup(language="zh")'
 
 _FENCE = re.compile(
     r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})\s*(\{[\w:-]+\}|mermaid)?", re.MULTILINE
@@ -513,9 +514,12 @@ def check(root: Path = ROOT, sources: list[Path] | None = None) -> list[str]:
     * a stale translation (the English cell changed after it was translated);
     * a missing translation on a page whose ``.po`` says it is complete;
     * a ``.po`` that ``update`` would change (a cell added or removed in English);
-    * a committed Chinese page that differs from what ``generate`` writes.
+    * a committed Chinese page that differs from what ``generate`` writes;
+    * a message of the helpers with no current translation (the whole book only).
     """
     problems = []
+    if sources is None and (root / i18n_messages.CATALOGUE).parent.is_dir():
+        problems += i18n_messages.problems(root)
     for source in sources or book_sources(root):
         name = source.relative_to(root).as_posix()
         path = po_path(source, root)
@@ -590,7 +594,9 @@ def code_cells_differ(english: Path, chinese: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["update", "generate", "check", "status"])
+    parser.add_argument(
+        "command", choices=["update", "generate", "check", "status", "messages"]
+    )
     parser.add_argument(
         "pages",
         nargs="*",
@@ -606,6 +612,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
         if args.command == "update":
             print("\n".join(update(ROOT, sources)))
+        elif args.command == "messages":
+            print("\n".join(i18n_messages.update(ROOT)))
         elif args.command == "generate":
             print("\n".join(generate(ROOT, sources)))
         elif args.command == "status":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..i18n import Message
 from . import formats, sources
 from .archive import iter_tar_files, read_zip_members
 from .cache import cache_dir, load_parsed, save_parsed
@@ -49,15 +50,22 @@ class Provenance:
     note: str = ""
 
     def line(self) -> str:
-        parts = [
-            f"{self.dataset}: {self.source}",
-            f"{self.records:,} records",
-            f"licence: {self.licence}",
-            f"cite: {self.citation}",
-        ]
-        if self.note:
-            parts.append(self.note)
-        return " · ".join(parts)
+        """The one-line report, in the notebook's language (:mod:`helpers.i18n`)."""
+        return str(self.message())
+
+    def message(self) -> Message:
+        line = Message(
+            "{dataset}: {source} · {records:,} records · licence: {licence} · "
+            "cite: {citation}",
+            dataset=self.dataset,
+            source=self.source,
+            records=self.records,
+            licence=self.licence,
+            citation=self.citation,
+        )
+        return (
+            Message("{line} · {note}", line=line, note=self.note) if self.note else line
+        )
 
 
 @dataclass
@@ -236,7 +244,7 @@ def _provenance(key: str, meta: dict, records: int, failures: list[str]) -> Prov
 
 def _report(provenance: Provenance, verbose: bool) -> None:
     if verbose:
-        print(provenance.line())
+        print(provenance.message())
 
 
 def _offline_member(root: Path, carrier_key: str, name: str) -> bytes:

