@@ -210,7 +210,8 @@ def recorded_translations(path: Path, language: str) -> tuple[dict, dict]:
     """The lines and labels recorded in ``path``: English → ``language``.
 
     Returns ``(lines, labels)``. A message of several lines gives one entry per line
-    when both languages have as many lines, else one entry for the whole text.
+    that differs when both languages have as many lines, else one entry for the
+    whole text.
     """
     lines: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -226,7 +227,8 @@ def recorded_translations(path: Path, language: str) -> tuple[dict, dict]:
             continue
         english_lines, other_lines = english.splitlines(), other.splitlines()
         if len(english_lines) == len(other_lines):
-            lines.update(zip(english_lines, other_lines, strict=True))
+            pairs = zip(english_lines, other_lines, strict=True)
+            lines.update((a, b) for a, b in pairs if a != b)  # e.g. an array's rows
         else:
             lines[english] = other
     return lines, labels

@@ -166,6 +166,9 @@ def edition_notebook(path: Path, language: str, root: Path = ROOT) -> Path | Non
 
 
 def _translate_text(text: str, lines: dict[str, str]) -> str:
+    for english, other in lines.items():
+        if "\n" in english and english in text:  # a message whose lines did not pair
+            text = text.replace(english, other)
     return "\n".join(lines.get(line, line) for line in text.split("\n"))
 
 

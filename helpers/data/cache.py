@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..i18n import Message
 from .errors import CHOOSE_ANOTHER, CacheAccessError, DataError, umask_mode, write_error
 
 ENV_VARIABLE = "COURSE_DATA"
@@ -60,19 +61,30 @@ def cache_dir(create: bool = True) -> Path:
         except ImportError:
             base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
             path = Path(base) / APP_NAME
-    origin = f"{ENV_VARIABLE}={value}" if value else "the default data cache"
+    origin = f"{ENV_VARIABLE}={value}" if value else Message("the default data cache")
     if path.exists() and not path.is_dir():
         raise CacheAccessError(
-            f"{origin}: {path} is a file, not a folder. Point {ENV_VARIABLE} at a "
-            f"folder: `export {ENV_VARIABLE}=/a/folder/you/can/write`."
+            Message(
+                "{origin}: {path} is a file, not a folder. Point {variable} at a "
+                "folder: `export {variable}=/a/folder/you/can/write`.",
+                origin=origin,
+                path=path,
+                variable=ENV_VARIABLE,
+            )
         )
     if create and not path.is_dir():
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise CacheAccessError(
-                f"{origin}: cannot create the folder {path} "
-                f"({error.strerror or error}). Create it yourself, {CHOOSE_ANOTHER}."
+                Message(
+                    "{origin}: cannot create the folder {path} ({reason}). Create it "
+                    "yourself, {choose_another}.",
+                    origin=origin,
+                    path=path,
+                    reason=error.strerror or str(error),
+                    choose_another=CHOOSE_ANOTHER,
+                )
             ) from error
     return path
 
@@ -282,7 +294,11 @@ def load_parsed(
             missing = [n for n in required if n not in present]
             if missing:
                 raise IncompleteCacheError(
-                    f"{path} lacks {', '.join(missing)}; rebuilt from the sources"
+                    Message(
+                        "{path} lacks {missing}; rebuilt from the sources",
+                        path=path,
+                        missing=", ".join(missing),
+                    )
                 )
             arrays = {}
             for name in archive.files:
@@ -308,15 +324,23 @@ def load_parsed(
         return None
     except PermissionError as error:
         raise CacheAccessError(
-            f"cannot read the parsed cache {path}: permission denied. It is kept; the "
-            "data are read from the sources instead. Make it readable "
-            f"(`chmod a+r {path}`), {CHOOSE_ANOTHER}."
+            Message(
+                "cannot read the parsed cache {path}: permission denied. It is kept; "
+                "the data are read from the sources instead. Make it readable "
+                "(`chmod a+r {path}`), {choose_another}.",
+                path=path,
+                choose_another=CHOOSE_ANOTHER,
+            )
         ) from error
     except OSError as error:
         if error.errno in (errno.EIO, errno.EACCES, errno.EPERM):
             raise CacheAccessError(
-                f"cannot read the parsed cache {path} ({error.strerror}); it is kept, "
-                "and the data are read from the sources instead."
+                Message(
+                    "cannot read the parsed cache {path} ({reason}); it is kept, "
+                    "and the data are read from the sources instead.",
+                    path=path,
+                    reason=error.strerror,
+                )
             ) from error
         return _forget(path)
     # truncated or corrupted: forget it, it is rebuilt from the sources

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..i18n import Message
 from .cache import clean_stale_parts, ensure_folder, new_part, publish, sha256_file
 from .errors import (  # re-exported: helpers.data.download was their home first
     CacheAccessError,
@@ -82,8 +83,11 @@ def check_url(url: str) -> None:
     if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
         return
     raise InsecureURLError(
-        f"refusing to download {url!r}: only https URLs are allowed "
-        "(plain http only for 127.0.0.1, which the tests use)."
+        Message(
+            "refusing to download {url}: only https URLs are allowed "
+            "(plain http only for 127.0.0.1, which the tests use).",
+            url=repr(url),
+        )
     )
 
 
@@ -96,8 +100,12 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
             check_url(newurl)
         except InsecureURLError as error:
             raise InsecureURLError(
-                f"{req.full_url} redirects to {newurl!r}, which is not https; "
-                "the redirect was not followed."
+                Message(
+                    "{url} redirects to {target}, which is not https; "
+                    "the redirect was not followed.",
+                    url=req.full_url,
+                    target=repr(newurl),
+                )
             ) from error
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -156,8 +164,13 @@ def _stream(
         announced = int(length) if length and length.isdigit() else None
         if size is not None and announced is not None and announced > size:
             raise _NotRetried(
-                f"{url}: the server announces {announced:,} bytes, more than the "
-                f"pinned {size:,}; nothing was read"
+                Message(
+                    "{url}: the server announces {announced:,} bytes, more than the "
+                    "pinned {size:,}; nothing was read",
+                    url=url,
+                    announced=announced,
+                    size=size,
+                )
             )
         expected = announced if announced is not None else size
         bar = None
@@ -179,8 +192,12 @@ def _stream(
                 received += len(block)
                 if size is not None and received > size:
                     raise _NotRetried(
-                        f"{url}: the server sent more than the pinned {size:,} bytes; "
-                        "the transfer was stopped there"
+                        Message(
+                            "{url}: the server sent more than the pinned {size:,} "
+                            "bytes; the transfer was stopped there",
+                            url=url,
+                            size=size,
+                        )
                     )
                 try:
                     handle.write(block)
@@ -191,18 +208,28 @@ def _stream(
                     bar.update(len(block))
                 if stop_at is not None and time.monotonic() > stop_at:
                     raise _NotRetried(
-                        f"{url}: too slow, stopped at the overall deadline after "
-                        f"{received:,} of {expected or '?'} bytes"
+                        Message(
+                            "{url}: too slow, stopped at the overall deadline after "
+                            "{received:,} of {expected} bytes",
+                            url=url,
+                            received=received,
+                            expected=expected or "?",
+                        )
                     )
         finally:
             if bar is not None:
                 bar.close()
     if expected is not None and received != expected:
         raise DownloadError(
-            f"{url}: truncated transfer ({received} of {expected} bytes)"
+            Message(
+                "{url}: truncated transfer ({received} of {expected} bytes)",
+                url=url,
+                received=received,
+                expected=expected,
+            )
         )
     if received == 0:
-        raise DownloadError(f"{url}: the server sent an empty file")
+        raise DownloadError(Message("{url}: the server sent an empty file", url=url))
     return received
 
 
@@ -270,8 +297,11 @@ def fetch(
         check_url(url)
     if not sha256:
         raise PinMissingError(
-            f"no SHA-256 is pinned for {dest.name}, so it is not downloaded "
-            "(see helpers/data/sources.py)."
+            Message(
+                "no SHA-256 is pinned for {name}, so it is not downloaded "
+                "(see helpers/data/sources.py).",
+                name=dest.name,
+            )
         )
     sha256 = sha256.lower()
     backoff = BACKOFF if backoff is None else backoff
@@ -280,8 +310,11 @@ def fetch(
             return dest
     except PermissionError as error:
         raise CacheAccessError(
-            f"cannot read {dest}: permission denied. Make it readable "
-            f"(`chmod a+r {dest}`) or choose another cache folder."
+            Message(
+                "cannot read {path}: permission denied. Make it readable "
+                "(`chmod a+r {path}`) or choose another cache folder.",
+                path=dest,
+            )
         ) from error
     ensure_folder(dest.parent)
     clean_stale_parts(dest.parent)
@@ -293,7 +326,11 @@ def fetch(
     for url in urls:
         for attempt in range(1, max(1, retries) + 1):
             if time.monotonic() > stop_at:
-                errors.append(f"{url}: not tried, the overall deadline had passed")
+                errors.append(
+                    Message(
+                        "{url}: not tried, the overall deadline had passed", url=url
+                    ).render()
+                )
                 break
             fd, tmp = new_part(dest)
             try:
@@ -314,8 +351,13 @@ def fetch(
                     tmp.unlink(missing_ok=True)
                     mismatch = True
                     errors.append(
-                        f"{url}: SHA-256 mismatch (expected {sha256[:12]}…, got "
-                        f"{actual[:12]}…)"
+                        Message(
+                            "{url}: SHA-256 mismatch (expected {expected}…, got "
+                            "{actual}…)",
+                            url=url,
+                            expected=sha256[:12],
+                            actual=actual[:12],
+                        ).render()
                     )
                     break  # a bad copy: try the next mirror, never this one again
                 return publish(tmp, dest, size)
@@ -340,7 +382,14 @@ def fetch(
                     and error.errno in _CACHE_SIDE
                 ):
                     raise write_error(error, dest, size) from error
-                errors.append(f"{url} (attempt {attempt}): {_reason(error)}")
+                errors.append(
+                    Message(
+                        "{url} (attempt {attempt}): {reason}",
+                        url=url,
+                        attempt=attempt,
+                        reason=_reason(error),
+                    ).render()
+                )
                 if _retryable(error) and attempt < retries:
                     time.sleep(
                         min(
@@ -353,15 +402,22 @@ def fetch(
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
+    # what each source answered, in the language of the moment: a plain-text field
     answers = "; ".join(errors)
     if mismatch:
         raise ChecksumError(
-            f"no source served the pinned bytes of {dest.name} (SHA-256 mismatch). "
-            f"What each source answered: {answers}. Nothing was kept. If a publisher "
-            "changed the file on purpose, the pin in helpers/data/sources.py must be "
-            "reviewed; otherwise try again later."
+            Message(
+                "no source served the pinned bytes of {name} (SHA-256 mismatch). "
+                "What each source answered: {answers}. Nothing was kept. If a "
+                "publisher changed the file on purpose, the pin in "
+                "helpers/data/sources.py must be reviewed; otherwise try again later.",
+                name=dest.name,
+                answers=answers,
+            )
         )
-    raise DownloadError(f"could not download {dest.name}: {answers}")
+    raise DownloadError(
+        Message("could not download {name}: {answers}", name=dest.name, answers=answers)
+    )
 
 
 def _check_space(dest: Path, size: int | None) -> None:
@@ -377,9 +433,14 @@ def _check_space(dest: Path, size: int | None) -> None:
         return
     if free < size:
         raise DiskFullError(
-            f"the disk holding {dest.parent} has {free / 1e6:,.1f} MB free, and "
-            f"{dest.name} needs {size / 1e6:,.1f} MB. Nothing was downloaded. Free "
-            "some space, or choose another cache folder: "
-            "`export COURSE_DATA=/a/folder/on/another/disk`, and run the same command "
-            "again."
+            Message(
+                "the disk holding {folder} has {free:,.1f} MB free, and {name} needs "
+                "{size:,.1f} MB. Nothing was downloaded. Free some space, or choose "
+                "another cache folder: `export COURSE_DATA=/a/folder/on/another/disk`, "
+                "and run the same command again.",
+                folder=dest.parent,
+                free=free / 1e6,
+                name=dest.name,
+                size=size / 1e6,
+            )
         )

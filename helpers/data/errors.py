@@ -13,9 +13,12 @@ import os
 import shutil
 from pathlib import Path
 
-CHOOSE_ANOTHER = (
+from ..i18n import Message
+
+CHOOSE_ANOTHER = Message(
     "or choose another cache folder: `export COURSE_DATA=/a/folder/you/can/write`"
 )
+"""The end of a sentence about the cache folder; a field of the messages that use it."""
 
 
 class DataError(RuntimeError):
@@ -73,29 +76,40 @@ def write_error(error: OSError, path: Path, needed: int | None = None) -> DataEr
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         free = _free_bytes(folder)
         need = (
-            f"{path.name} needs {_mb(needed)}"
+            Message("{name} needs {size}", name=path.name, size=_mb(needed))
             if needed
-            else f"writing {path.name} failed"
+            else Message("writing {name} failed", name=path.name)
         )
-        have = f", {_mb(free)} free" if free is not None else ""
+        if free is not None:
+            need = Message("{need}, {free} free", need=need, free=_mb(free))
         return DiskFullError(
-            f"the disk holding {folder} is full: {need}{have}. Nothing was left "
-            "half-written and the files already in the cache are kept. Free some "
-            f"space, {CHOOSE_ANOTHER}, and run the same command again."
+            Message(
+                "the disk holding {folder} is full: {need}. Nothing was left "
+                "half-written and the files already in the cache are kept. Free some "
+                "space, {choose_another}, and run the same command again.",
+                folder=folder,
+                need=need,
+                choose_another=CHOOSE_ANOTHER,
+            )
         )
-    if isinstance(error, PermissionError) or error.errno in (
+    denied = isinstance(error, PermissionError) or error.errno in (
         errno.EACCES,
         errno.EPERM,
         errno.EROFS,
-    ):
-        return CacheAccessError(
-            f"cannot write {path}: permission denied ({error.strerror or error}). Make "
-            f"{folder} writable (`chmod u+w {folder}`), {CHOOSE_ANOTHER}."
-        )
-    return DataError(
-        f"cannot write {path}: {error.strerror or error}. Check the folder {folder}, "
-        f"{CHOOSE_ANOTHER}."
     )
+    # The templates are written out in the call: scripts/i18n.py collects them there.
+    text = Message(
+        "cannot write {path}: permission denied ({reason}). Make {folder} writable "
+        "(`chmod u+w {folder}`), {choose_another}."
+        if denied
+        else "cannot write {path}: {reason}. Check the folder {folder}, "
+        "{choose_another}.",
+        path=path,
+        reason=error.strerror or str(error),
+        folder=folder,
+        choose_another=CHOOSE_ANOTHER,
+    )
+    return CacheAccessError(text) if denied else DataError(text)
 
 
 def umask_mode(mode: int = 0o666) -> int:

