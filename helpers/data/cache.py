@@ -30,7 +30,8 @@ from .errors import CHOOSE_ANOTHER, CacheAccessError, DataError, umask_mode, wri
 
 ENV_VARIABLE = "COURSE_DATA"
 APP_NAME = "lm4f-course"
-PARSED_FORMAT = 1  # bump when a parser changes, so stale parsed caches are ignored
+PARSED_FORMAT = 2  # bump when a parser changes, so stale parsed caches are ignored
+# 2: the provenance note is kept as translatable parts too (helpers.i18n)
 STALE_AFTER = 3600.0
 """Seconds after its last write when a partial file counts as abandoned even if its
 owner lives."""
