@@ -17,7 +17,7 @@ def argument_name(name) -> Message | str:
     an identifier (``batch_size``) stays as the reader types it in code."""
     if isinstance(name, Message) or " " not in name:
         return name
-    return Message(name)
+    return Message(name)  # i18n: names are collected from the calls
 
 
 def integer(value, name: str, minimum: int = 1) -> int:

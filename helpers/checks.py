@@ -65,9 +65,8 @@ def _result(passed: bool, detail: Message | None, hint: str) -> Result:
         return Result(True, Message("✅ Correct."))
     if hint:
         # The hint is the notebook's English text; its translation is in the catalogue.
-        text = Message(
-            "❌ Not yet: {detail}. Hint: {hint}", detail=detail, hint=Message(hint)
-        )
+        hint = Message(hint)  # i18n: hints are collected from the notebooks
+        text = Message("❌ Not yet: {detail}. Hint: {hint}", detail=detail, hint=hint)
     else:
         text = Message("❌ Not yet: {detail}.", detail=detail)
     return Failure(False, text, detail)

@@ -164,7 +164,7 @@ class Message:
 
 
 def _rebuild(template: str, fields: dict) -> Message:
-    return Message(template, **fields)
+    return Message(template, **fields)  # i18n: rebuilt from a collected one
 
 
 def tried_first(line: Message, failures: list[str]) -> Message:

@@ -90,6 +90,38 @@ def texts_in_code(source: str, *, notebook: bool) -> list[tuple[str, int]]:
     return found
 
 
+# On the line of a Message whose text is not written in the call, this comment says
+# where its texts come from instead (the names of arguments, the notebooks' hints…).
+DYNAMIC = "# i18n:"
+
+
+def uncollected(root: Path = ROOT) -> list[str]:
+    """``Message(...)`` calls in ``helpers/`` whose text this script cannot see.
+
+    The English text of a message must be written in the call (a string, or strings
+    in an expression), or the line must say with ``# i18n: …`` where its texts are
+    collected; otherwise its translation would silently go missing.
+    """
+    found = []
+    for path in sorted((root / "helpers").rglob("*.py")):
+        code = path.read_text(encoding="utf-8")
+        lines = code.splitlines()
+        for node in ast.walk(ast.parse(code)):
+            if not (isinstance(node, ast.Call) and _called(node) == "Message"):
+                continue
+            if not node.args or _strings(node.args[0]):
+                continue
+            span = lines[node.lineno - 1 : node.end_lineno]
+            if not any(DYNAMIC in line for line in span):
+                where = path.relative_to(root).as_posix()
+                found.append(
+                    f"{where}:{node.lineno}: Message(...) with no text in the call: "
+                    "write the English there, or say where it is collected "
+                    f"({DYNAMIC} …)"
+                )
+    return found
+
+
 def collect(root: Path = ROOT) -> dict[str, list[tuple[str, str]]]:
     """Every text to translate → where it occurs (``(file, line)``), sorted by file."""
     texts: dict[str, list[tuple[str, str]]] = {}
@@ -162,7 +194,7 @@ def problems(root: Path = ROOT) -> list[str]:
         return [f"{CATALOGUE} is missing: run `python scripts/i18n.py messages`"]
     catalogue = polib.pofile(str(path))
     entries = {entry.msgid: entry for entry in catalogue if not entry.obsolete}
-    found = []
+    found = uncollected(root)
     for text in collect(root):
         entry = entries.get(text)
         if entry is None:

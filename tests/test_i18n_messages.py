@@ -114,6 +114,18 @@ def test_the_catalogue_check_finds_missing_and_broken_translations(tmp_path):
 # --- the Chinese outputs, derived from the English run ---------------------------
 
 
+def test_a_message_whose_text_the_catalogue_cannot_see_is_refused(tmp_path):
+    code = (
+        'Message("seen {n}", n=1)\n'
+        "Message(template)\n"
+        "Message(name)  # i18n: the names are collected from the calls\n"
+    )
+    root = _catalogue_root(tmp_path, code, {"seen {n}": "看见 {n}"})
+    assert [p.split(": ", 1)[0] for p in i18n_messages.problems(root)] == [
+        "helpers/m.py:2"
+    ]
+
+
 def test_recorded_messages_become_line_translations(tmp_path, monkeypatch):
     record = tmp_path / "recorded.jsonl"
     monkeypatch.setenv(i18n.RECORD_ENV, str(record))

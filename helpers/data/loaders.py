@@ -220,7 +220,7 @@ def _decode(value):
     if isinstance(value, dict) and "template" in value:
         template = value["template"]
         fields = {name: _decode(v) for name, v in value.get("fields", {}).items()}
-        return Message(template, **fields)
+        return Message(template, **fields)  # i18n: read back from the cache
     return value
 
 
