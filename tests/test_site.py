@@ -197,6 +197,16 @@ def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
         for c in notebook.cells
     )
     page = visit(name).page
+    # A figure drawn inside a widget's output appears once the widget manager has
+    # rendered the saved widget state, which can be after the page's network is idle.
+    try:
+        wait_until(
+            page,
+            f"document.querySelectorAll('.cell_output img').length >= {drawing_cells}",
+            f"{drawing_cells} figures shown",
+        )
+    except AssertionError:
+        pass  # the assertion below says how many there are
     figures = page.locator(".cell_output img").count()
     assert figures >= drawing_cells, (
         f"{name}: {drawing_cells} cells call plt.show() "
