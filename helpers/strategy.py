@@ -114,7 +114,11 @@ def calculator_report(
         ]
     machines = volume / (requests_per_second * 3600 * 24 * 30)
     own_month, api_month = fixed + own * volume / 1e6, api * volume / 1e6
-    cheaper = Message("serving it yourself" if own_month < api_month else "the API")
+    cheaper = Message(
+        "serving it yourself is cheaper"
+        if own_month < api_month
+        else "the API is cheaper"
+    )
     if math.isinf(break_even):
         break_even_text = Message("never (the API costs no more per request)")
     else:
@@ -128,7 +132,7 @@ def calculator_report(
         ),
         Message(
             "per month at {volume:,.0f} requests: yourself {own_month:,.2f} "
-            "(incl. {fixed:,.2f} fixed) vs API {api_month:,.2f} → {cheaper} is cheaper",
+            "(incl. {fixed:,.2f} fixed) vs API {api_month:,.2f} → {cheaper}",
             volume=volume,
             own_month=own_month,
             fixed=fixed,
