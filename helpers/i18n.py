@@ -24,7 +24,7 @@ Examples
 >>> message.render("en")
 'expected 3, got 4'
 >>> message.render("zh")
-'应为 3，得到的是 4'
+'应为 3，得到 4'
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def translate(text: str, language: str | None = None) -> str:
 
 def tr(text: str) -> str:
     """A label in the notebook's language, e.g. ``description=tr("learning rate")``."""
-    if os.environ.get(RECORD_ENV):
+    if _recording():
         _record("label", text, {lang: translate(text, lang) for lang in LANGUAGES})
     return translate(text)
 
@@ -140,7 +140,7 @@ class Message:
 
     def __str__(self) -> str:
         text = self.render()
-        if os.environ.get(RECORD_ENV):
+        if _recording():
             _record("message", text, self.renderings())
         return text
 
@@ -195,14 +195,18 @@ RECORD_ENV = "COURSE_I18N_RECORD"
 _recorded: set[tuple[str, str]] = set()
 
 
+def _recording() -> bool:
+    """Whether to write messages down: an English run with a record file named."""
+    return _language == "en" and bool(os.environ.get(RECORD_ENV))
+
+
 def _record(kind: str, english: str, renderings: dict[str, str]) -> None:
-    path = os.environ.get(RECORD_ENV)
-    if not path or _language != "en" or (kind, english) in _recorded:
+    if (kind, english) in _recorded:
         return
     _recorded.add((kind, english))
     line = json.dumps({"kind": kind, **renderings}, ensure_ascii=False)
     # One short append per message: lines from several kernels do not interleave.
-    with open(path, "a", encoding="utf-8") as log:
+    with open(os.environ[RECORD_ENV], "a", encoding="utf-8") as log:
         log.write(line + "\n")
 
 

@@ -28,8 +28,8 @@ label ``tr()`` gives, in both languages (``helpers/i18n.py``); the Chinese
 notebook's outputs are then the English run's outputs with every line that is
 exactly such a message replaced by its Chinese rendering, and its widgets' labels
 translated. Numbers, figures and everything else are the same run's.
-``tests/test_execute_book.py`` checks a derived notebook against one executed in
-Chinese.
+``tests/test_i18n_messages.py`` checks a derived notebook against one executed
+in Chinese.
 
 Notebooks run ``--jobs`` at a time (default: ``BOOK_JOBS``, else 2), each in its
 own kernel. A chapter spends much of its time where one core suffices — imports,
@@ -70,7 +70,7 @@ from toc import toc_entries  # noqa: E402
 sys.path.insert(0, str(ROOT))
 from helpers import i18n  # noqa: E402
 
-EDITIONS = {"zh": ROOT / "zh"}  # language → the folder of its book
+EDITIONS = {"zh": "zh"}  # language → the folder of its book, under the English one
 RECORD_NAME = "i18n-recorded.jsonl"  # in the build folder
 
 POLL_SLICE = 0.25  # seconds: the longest a missed wake-up can delay the client
@@ -160,8 +160,7 @@ def edition_notebook(path: Path, language: str, root: Path = ROOT) -> Path | Non
     """The ``language`` edition of the English notebook ``path``, if there is one."""
     if not path.is_relative_to(root):
         return None
-    other = EDITIONS[language] if root == ROOT else root / language
-    candidate = other / path.relative_to(root)
+    candidate = root / EDITIONS[language] / path.relative_to(root)
     return candidate if candidate.exists() else None
 
 

@@ -66,6 +66,12 @@ def test_the_set_up_cell_chooses_the_language(capsys):
         runtime.setup(language="fr")
 
 
+def test_the_doctests_of_the_module_hold():
+    import doctest
+
+    assert doctest.testmod(i18n).failed == 0
+
+
 def test_a_message_survives_pickling_and_formats_in_fstrings():
     message = i18n.Message("expected {want}, got {got}", want=1, got=2)
     assert pickle.loads(pickle.dumps(message)) == message
@@ -188,7 +194,6 @@ def test_a_derived_notebook_keeps_its_own_code_and_text(tmp_path):
     english.cells[2].outputs = [
         nbformat.v4.new_output("stream", text="✅ Correct.\n"),
     ]
-    chinese = nbformat.from_dict(english)
     chinese = nbformat.v4.new_notebook(
         cells=[nbformat.from_dict(c) for c in english.cells]
     )
