@@ -113,7 +113,12 @@ def test_zip_without_unix_modes_is_fine(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "blob", [b"", b"this is not an archive at all", tar_gz(GOOD)[:40]]
+    "blob",
+    [b"", b"this is not an archive at all", tar_gz(GOOD)[:40]],
+    # Named ids: the truncated gzip carries the time it was made, so an id
+    # taken from its bytes differs between test processes (pytest-xdist
+    # refuses to run when its workers collect different test names).
+    ids=["empty", "not-an-archive", "truncated-tar-gz"],
 )
 def test_empty_malformed_or_truncated_archive(tmp_path, blob):
     archive = write(tmp_path, "broken.tar.gz", blob)
@@ -146,3 +151,13 @@ def test_deb_reader(tmp_path):
         deb_data_tar(write(tmp_path, "y.deb", b"garbage"))
     with pytest.raises(ArchiveError, match="truncated"):
         deb_data_tar(write(tmp_path, "z.deb", deb[:-100]))
+
+
+def test_built_archives_do_not_depend_on_the_clock(monkeypatch):
+    # A fixture archive's bytes can end up in a test's name; if they recorded
+    # the time, two pytest-xdist workers would collect different tests.
+    import time
+
+    first = tar_gz(GOOD)
+    monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)
+    assert tar_gz(GOOD) == first

@@ -43,7 +43,7 @@ def tar_gz(entries: list[tuple[str, bytes | None, str]]) -> bytes:
     kind is ``file``, ``dir``, ``symlink:<target>``, ``hardlink:<target>`` or ``chr``.
     """
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, content, kind in entries:
             info = tarfile.TarInfo(name)
             if kind == "file":
@@ -59,7 +59,9 @@ def tar_gz(entries: list[tuple[str, bytes | None, str]]) -> bytes:
             elif kind == "chr":
                 info.type = tarfile.CHRTYPE
             tar.addfile(info)
-    return buffer.getvalue()
+    # mtime=0: the same entries always give the same bytes (gzip's header
+    # otherwise records the current time).
+    return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 IMDB_REVIEWS = {
