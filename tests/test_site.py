@@ -68,47 +68,80 @@ class Visit:
     errors: list[str] = field(default_factory=list)
 
 
+def load(browser, url: str, width: int | None = None) -> tuple[object, Visit]:
+    """Open ``url`` in a new browser context ``width`` pixels wide; return the
+    context (to close) and what happened while the page loaded."""
+    viewport = {"width": width, "height": 900} if width else None
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    seen = Visit(page)
+
+    refuse_non_local(context, seen.blocked)
+    page.on("requestfailed", lambda r: seen.failed.append(f"{r.url}: {r.failure}"))
+    page.on(
+        "response",
+        lambda r: (
+            seen.failed.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None
+        ),
+    )
+    page.on("pageerror", lambda e: seen.errors.append(f"uncaught: {e}"))
+    page.on(
+        "console",
+        lambda m: (
+            seen.errors.append(m.text)
+            if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS
+            else None
+        ),
+    )
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.ok, (
+        f"{url}: HTTP {response and response.status}"
+    )
+    return context, seen
+
+
 @pytest.fixture
 def visit(browser, site_roots):
+    """Open a page afresh, for this test alone."""
     contexts = []
 
     def open_page(name: str, origin: str = "http", width: int | None = None) -> Visit:
         """Open page ``name`` served (``http``) or from disk (``file``), ``width``
         pixels wide."""
-        viewport = {"width": width, "height": 900} if width else None
-        context = browser.new_context(viewport=viewport)
+        context, seen = load(browser, f"{site_roots[origin]}/{name}.html", width)
         contexts.append(context)
-        page = context.new_page()
-        seen = Visit(page)
-
-        refuse_non_local(context, seen.blocked)
-        page.on("requestfailed", lambda r: seen.failed.append(f"{r.url}: {r.failure}"))
-        page.on(
-            "response",
-            lambda r: (
-                seen.failed.append(f"{r.url}: HTTP {r.status}")
-                if r.status >= 400
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: seen.errors.append(f"uncaught: {e}"))
-        page.on(
-            "console",
-            lambda m: (
-                seen.errors.append(m.text)
-                if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS
-                else None
-            ),
-        )
-        response = page.goto(
-            f"{site_roots[origin]}/{name}.html", wait_until="networkidle"
-        )
-        assert response is not None and response.ok, (
-            f"{name}.html: HTTP {response and response.status}"
-        )
         return seen
 
     yield open_page
+    for context in contexts:
+        context.close()
+
+
+# A desktop window. The code column's width in characters is measured at this width.
+DESKTOP_WIDTH = 1400
+
+
+@pytest.fixture(scope="module")
+def shown(browser, site_roots):
+    """Each page as served, opened once in a desktop window and shared by the checks
+    of this module.
+
+    Loading a chapter is 2–7 s of the browser's work, and a chapter has seven checks.
+    They only read the page, or put back what they change (a toggle they open, they
+    close again), so one load serves them all; the ``file://`` loads stay separate.
+    """
+    pages: dict[str, Visit] = {}
+    contexts = []
+
+    def show(name: str) -> Visit:
+        if name not in pages:
+            context, pages[name] = load(
+                browser, f"{site_roots['http']}/{name}.html", DESKTOP_WIDTH
+            )
+            contexts.append(context)
+        return pages[name]
+
+    yield show
     for context in contexts:
         context.close()
 
@@ -124,8 +157,8 @@ def wait_until(page, script: str, what: str, timeout_ms: int = 20_000):
 
 @pytest.mark.parametrize("origin", ORIGINS)
 @pytest.mark.parametrize("name", PAGES)
-def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
-    seen = visit(name, origin)
+def test_page_loads_offline_and_everything_on_it_renders(shown, visit, name, origin):
+    seen = shown(name) if origin == "http" else visit(name, origin)
     page = seen.page
     name = f"{name} ({origin})"
     assert seen.blocked == [], (
@@ -186,7 +219,7 @@ def test_page_loads_offline_and_everything_on_it_renders(visit, name, origin):
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
+def test_every_figure_a_chapter_draws_is_on_its_page(shown, name):
     """A code cell that calls plt.show() must leave at least one image in the page's
     outputs."""
     notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
@@ -196,7 +229,7 @@ def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
         and "remove-cell" not in c.metadata.get("tags", [])
         for c in notebook.cells
     )
-    page = visit(name).page
+    page = shown(name).page
     # A figure drawn inside a widget's output appears once the widget manager has
     # rendered the saved widget state, which can be after the page's network is idle.
     try:
@@ -217,8 +250,8 @@ def test_every_figure_a_chapter_draws_is_on_its_page(visit, name):
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_colab_button_opens_this_notebook(visit, name):
-    page = visit(name).page
+def test_colab_button_opens_this_notebook(shown, name):
+    page = shown(name).page
     links = page.eval_on_selector_all(
         "a[href*='colab.research.google.com']", "links => links.map(a => a.href)"
     )
@@ -232,13 +265,13 @@ def test_colab_button_opens_this_notebook(visit, name):
     )
 
 
-def test_the_checks_above_are_not_vacuous(visit):
+def test_the_checks_above_are_not_vacuous(shown):
     """The appendix has diagrams and maths and chapter 1 has widgets, so each check
     really ran."""
-    appendix = visit("chapters/appendix_diagrams").page
+    appendix = shown("chapters/appendix_diagrams").page
     assert appendix.locator(".mermaid").count() >= 8
     assert appendix.locator("span.math, div.math").count() >= 1
-    overview = visit("chapters/01_overview").page
+    overview = shown("chapters/01_overview").page
     assert (
         overview.locator(
             'script[type="application/vnd.jupyter.widget-view+json"]'
@@ -256,10 +289,10 @@ def setup_cell_first_line(name: str) -> str:
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
+def test_setup_cell_source_is_collapsed_behind_a_toggle(shown, name):
     """The set-up cell's code hides behind a toggle on the site (the notebook still
     shows it)."""
-    page = visit(name).page
+    page = shown(name).page
     first_cell = page.locator("div.cell").first
     source = first_cell.locator("div.cell_input")
     assert setup_cell_first_line(name) in (source.text_content() or ""), (
@@ -268,10 +301,13 @@ def test_setup_cell_source_is_collapsed_behind_a_toggle(visit, name):
     assert not source.is_visible(), (
         f"{name}: the set-up cell's code is shown; it should be collapsed"
     )
-    first_cell.locator("summary").first.click()
+    toggle = first_cell.locator("summary").first
+    toggle.click()
     assert source.is_visible(), (
         f"{name}: the toggle above the set-up cell does not show its code"
     )
+    toggle.click()  # and hides it again (the other checks share this page)
+    assert not source.is_visible(), f"{name}: the set-up cell's code stays shown"
 
 
 def caption_names(name: str) -> list[str]:
@@ -281,8 +317,8 @@ def caption_names(name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", [n for n in CHAPTERS if caption_names(n)])
-def test_every_caption_is_a_numbered_figure_counted_from_one(visit, name):
-    page = visit(name).page
+def test_every_caption_is_a_numbered_figure_counted_from_one(shown, name):
+    page = shown(name).page
     figures = page.locator("figure")
     names = caption_names(name)
     ids = [figures.nth(i).get_attribute("id") for i in range(figures.count())]
@@ -307,9 +343,9 @@ WITH_EXERCISES = [name for name in CHAPTERS if exercise_labels(name)]
 
 @pytest.mark.parametrize("name", WITH_EXERCISES)
 def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_for(
-    visit, name
+    shown, name
 ):
-    page = visit(name).page
+    page = shown(name).page
     labels = exercise_labels(name)
     exercises, solutions = page.locator("div.exercise"), page.locator("div.solution")
     assert exercises.count() == solutions.count() == len(labels), (
@@ -334,19 +370,22 @@ def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_
         )
         # the toggle button at the title's end (the rest of the title links to the
         # exercise, and a click there would also scroll the page to it)
-        solution.locator(".toggle-button").click()
+        toggle = solution.locator(".toggle-button")
+        toggle.click()
         body.wait_for(state="visible", timeout=10_000)
         assert "assert" in body.inner_text(), (
             f"{name}: solution {number} shows no checked code"
         )
+        toggle.click()  # hidden again (the other checks share this page)
+        body.wait_for(state="hidden", timeout=10_000)
 
 
-# A desktop window. The code column's width in characters is measured at this width.
-DESKTOP_WIDTH = 1400
 MEASURE_CODE = """() => {
-    // Open every collapsed cell (the set-up cell, solutions)
-    // so that its code is measured too.
-    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    // Open every collapsed cell (the set-up cell) so that its code is measured too,
+    // and close it again afterwards. (Hidden solutions keep their width: they are
+    // measured as they are.)
+    const closed = [...document.querySelectorAll('details')].filter(d => !d.open);
+    closed.forEach(d => { d.open = true; });
     const blocks = [...document.querySelectorAll('div.cell_input pre')];
     if (!blocks.length) return {columns: null, scrolling: []};
     const pre = blocks[0];
@@ -362,6 +401,7 @@ MEASURE_CODE = """() => {
         const lines = b.textContent.split('\\n');
         return lines.reduce((a, l) => (l.length > a.length ? l : a), '');
     });
+    closed.forEach(d => { d.open = false; });
     return {columns, scrolling};
 }"""
 
@@ -375,8 +415,8 @@ def code_column(page) -> dict:
 # The code column shows about 93 characters of 13-px code in a 1400-px window
 # (site_assets/course.css); code lines are at most 88 (ruff, E501), so none scrolls.
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_no_code_cell_scrolls_sideways_in_a_desktop_window(visit, name):
-    page = visit(name, width=DESKTOP_WIDTH).page
+def test_no_code_cell_scrolls_sideways_in_a_desktop_window(shown, name):
+    page = shown(name).page
     column = code_column(page)
     scrolling = column["scrolling"]
     assert scrolling == [], (
