@@ -115,9 +115,9 @@ def test_zip_without_unix_modes_is_fine(tmp_path):
 @pytest.mark.parametrize(
     "blob",
     [b"", b"this is not an archive at all", tar_gz(GOOD)[:40]],
-    # Named ids: the truncated gzip carries the time it was made, so an id
-    # taken from its bytes differs between test processes (pytest-xdist
-    # refuses to run when its workers collect different test names).
+    # Named ids: an id taken from the archive's bytes is unreadable, and it
+    # would change with every change to the fixture (pytest-xdist refuses to run
+    # when its workers collect different test names).
     ids=["empty", "not-an-archive", "truncated-tar-gz"],
 )
 def test_empty_malformed_or_truncated_archive(tmp_path, blob):

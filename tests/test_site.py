@@ -105,10 +105,9 @@ def visit(browser, site_roots):
     """Open a page afresh, for this test alone."""
     contexts = []
 
-    def open_page(name: str, origin: str = "http", width: int | None = None) -> Visit:
-        """Open page ``name`` served (``http``) or from disk (``file``), ``width``
-        pixels wide."""
-        context, seen = load(browser, f"{site_roots[origin]}/{name}.html", width)
+    def open_page(name: str, origin: str = "http") -> Visit:
+        """Open page ``name`` served (``http``) or from disk (``file``)."""
+        context, seen = load(browser, f"{site_roots[origin]}/{name}.html")
         contexts.append(context)
         return seen
 
@@ -382,27 +381,32 @@ def test_solutions_are_numbered_linked_to_their_exercise_and_hidden_until_asked_
 
 MEASURE_CODE = """() => {
     // Open every collapsed cell (the set-up cell) so that its code is measured too,
-    // and close it again afterwards. (Hidden solutions keep their width: they are
-    // measured as they are.)
+    // and close it again afterwards, whatever happens. (Hidden solutions keep their
+    // width: they are measured as they are.)
     const closed = [...document.querySelectorAll('details')].filter(d => !d.open);
     closed.forEach(d => { d.open = true; });
-    const blocks = [...document.querySelectorAll('div.cell_input pre')];
-    if (!blocks.length) return {columns: null, scrolling: []};
-    const pre = blocks[0];
-    const probe = document.createElement('span');
-    probe.textContent = 'x'.repeat(200);
-    pre.appendChild(probe);
-    const style = getComputedStyle(pre);
-    const inner = pre.clientWidth - parseFloat(style.paddingLeft) -
-        parseFloat(style.paddingRight);
-    const columns = Math.floor(inner / (probe.getBoundingClientRect().width / 200));
-    probe.remove();
-    const scrolling = blocks.filter(b => b.scrollWidth > b.clientWidth + 1).map(b => {
-        const lines = b.textContent.split('\\n');
-        return lines.reduce((a, l) => (l.length > a.length ? l : a), '');
-    });
-    closed.forEach(d => { d.open = false; });
-    return {columns, scrolling};
+    try {
+        const blocks = [...document.querySelectorAll('div.cell_input pre')];
+        if (!blocks.length) return {columns: null, scrolling: []};
+        const pre = blocks[0];
+        const probe = document.createElement('span');
+        probe.textContent = 'x'.repeat(200);
+        pre.appendChild(probe);
+        const style = getComputedStyle(pre);
+        const inner = pre.clientWidth - parseFloat(style.paddingLeft) -
+            parseFloat(style.paddingRight);
+        const columns = Math.floor(
+            inner / (probe.getBoundingClientRect().width / 200));
+        probe.remove();
+        const scrolling = blocks.filter(b => b.scrollWidth > b.clientWidth + 1)
+            .map(b => {
+                const lines = b.textContent.split('\\n');
+                return lines.reduce((a, l) => (l.length > a.length ? l : a), '');
+            });
+        return {columns, scrolling};
+    } finally {
+        closed.forEach(d => { d.open = false; });
+    }
 }"""
 
 
