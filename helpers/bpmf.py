@@ -548,8 +548,8 @@ class BayesianMF:
         )
 
 
-# taught in project 7.3 (7.3.7); the notebook's cell is compared with this one by
-# tests/test_taught_code.py
+# taught in project 7.3 (its evaluation section); the notebook's cell is compared with
+# this one by tests/test_taught_code.py
 def select_dim(
     fit_part, val, dims, num_users, num_items, *, seed=0, device="cpu", **settings
 ):

@@ -1,6 +1,6 @@
 """The article's Keras model and an epoch timer, as project 7.1 teaches them.
 
-Written first, visibly, in project 7.1 (section 7.1.4, in a cell that starts
+Written first, visibly, in project 7.1 (its Keras 3 section, in a cell that starts
 with ``# taught here; saved in helpers.keras_models``); the image benchmark
 imports them from here, and ``tests/test_taught_code.py`` checks that the
 notebook's code and this copy are the same. Importing this module imports

@@ -80,7 +80,7 @@ def improved_cnn(width=32, convs_per_stage=2, dropout=0.3) -> nn.Sequential:
     )
 
 
-class BiasedMF(nn.Module):  # rating = μ + b_u + b_i + p_u · q_i (7.3.4)
+class BiasedMF(nn.Module):  # rating = μ + b_u + b_i + p_u · q_i
     def __init__(self, num_users, num_items, dim, mu):
         super().__init__()
         # (num_users, dim): a row per user
