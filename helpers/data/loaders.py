@@ -729,7 +729,7 @@ def load_imdb(
     """IMDB movie reviews (Maas et al. 2011): positive (1) / negative (0),
     official train/test split.
 
-    No package registry ships IMDB. When it cannot be fetched and
+    None of the course's offline sources carries IMDB. When it cannot be fetched and
     ``fallback`` is true, the Rotten Tomatoes snippets are returned instead
     (``dataset.name == "rotten_tomatoes"``) and the provenance line says so.
     """
