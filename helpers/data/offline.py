@@ -19,7 +19,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ..i18n import Message
+from ..i18n import Message, error_text
 from . import sources
 from .archive import copy_members
 from .cache import (
@@ -305,10 +305,24 @@ def _prepare_carrier(carrier, info, root: Path, verify: bool, downloader, echo) 
         echo(f"{info.title}: skipped {label}: {error}")
         return False
     except DataError as error:
-        kept = (
-            " The files already in the cache were left as they were." if present else ""
+        if not present:
+            echo(f"{info.title}: FAILED {label}: {error}")
+            return False
+        # where the old files are, and the command that repairs them later
+        echo(
+            str(
+                Message(
+                    "{title}: FAILED {label}. The files already in the cache "
+                    "({folder}) were left as they were; `{command}` repairs them "
+                    "once the package can be fetched. What went wrong: {error}",
+                    title=info.title,
+                    label=label,
+                    error=error_text(error),
+                    folder=carrier_dir(carrier, root),
+                    command=repair_command(info.key, root),
+                )
+            )
         )
-        echo(f"{info.title}: FAILED {label}: {error}{kept}")
         return False
     except OSError as error:  # anything the layers below did not translate
         echo(
