@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -68,45 +70,73 @@ def browser():
         yield b
 
 
+def load(browser, url: str):
+    """Open ``url`` offline in a new browser context; return (context, page,
+    problems seen)."""
+    context = browser.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    blocked: list[str] = []
+    refuse_non_local(context, blocked)
+    page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS
+            else None
+        ),
+    )
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.ok, (
+        f"{url}: HTTP {response and response.status}"
+    )
+    problems.extend(f"request to the internet: {url}" for url in blocked)
+    return context, page, problems
+
+
 @pytest.fixture
 def open_page(browser, site_url):
+    """Open a page afresh, for this test alone (a test that navigates or searches)."""
     contexts = []
 
     def visit(path: str):
-        """Open ``path`` (relative to the site) offline; return (page, problems
-        seen)."""
-        context = browser.new_context()
+        """Open ``path`` (relative to the site); return (page, problems seen)."""
+        context, page, problems = load(browser, f"{site_url}/{path}")
         contexts.append(context)
-        page = context.new_page()
-        problems: list[str] = []
-        blocked: list[str] = []
-        refuse_non_local(context, blocked)
-        page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
-        page.on(
-            "response",
-            lambda r: (
-                problems.append(f"{r.url}: HTTP {r.status}")
-                if r.status >= 400
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
-        page.on(
-            "console",
-            lambda m: (
-                problems.append(m.text)
-                if m.type == "error" and m.text not in KNOWN_CONSOLE_ERRORS
-                else None
-            ),
-        )
-        response = page.goto(f"{site_url}/{path}", wait_until="networkidle")
-        assert response is not None and response.ok, (
-            f"{path}: HTTP {response and response.status}"
-        )
-        problems.extend(f"request to the internet: {url}" for url in blocked)
         return page, problems
 
     yield visit
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def shown(browser, site_url):
+    """Each page opened once and shared by the checks that only read it.
+
+    A chapter page is seconds of the browser's work; the load check, the exercise
+    titles and the font checks read the same pages, so one load serves them all.
+    The checks leave the page as they found it (``mark_chinese_text`` removes its
+    mark again).
+    """
+    pages: dict[str, tuple] = {}
+    contexts = []
+
+    def show(path: str):
+        if path not in pages:
+            context, *pages[path] = load(browser, f"{site_url}/{path}")
+            contexts.append(context)
+        return pages[path]
+
+    yield show
     for context in contexts:
         context.close()
 
@@ -126,9 +156,10 @@ def fonts_drawing(page, selector: str) -> list[dict]:
     return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
 
 
-def mark_chinese_text(page, within: str) -> str:
+@contextmanager
+def chinese_text_marked(page, within: str) -> Iterator[str]:
     """Mark the first visible element under ``within`` whose own text is Chinese;
-    return its selector."""
+    yield its selector, and take the mark away again (the page is shared)."""
     found = page.evaluate(
         """(within) => {
           const han = /\\p{Script=Han}/u;
@@ -145,13 +176,18 @@ def mark_chinese_text(page, within: str) -> str:
         within,
     )
     assert found, f"{page.url}: no Chinese text under {within}"
-    return "[data-zh-probe]"
+    try:
+        yield "[data-zh-probe]"
+    finally:
+        page.evaluate(
+            "document.querySelector('[data-zh-probe]').removeAttribute('data-zh-probe')"
+        )
 
 
 @pytest.mark.parametrize("name", ZH_PAGES)
-def test_chinese_page_loads_offline_in_chinese(open_page, name):
+def test_chinese_page_loads_offline_in_chinese(shown, name):
     assert (ZH / f"{name}.html").is_file(), f"zh/{name}.html was not built"
-    page, problems = open_page(f"zh/{name}.html")
+    page, problems = shown(f"zh/{name}.html")
     assert problems == [], f"zh/{name}: {problems}"
     assert page.get_attribute("html", "lang") == "zh-CN"
     if page.locator(".mermaid").count():
@@ -162,17 +198,17 @@ def test_chinese_page_loads_offline_in_chinese(open_page, name):
         )
 
 
-def test_exercises_and_solutions_are_titled_in_chinese(open_page):
-    page, _ = open_page("zh/chapters/03_algorithms.html")
+def test_exercises_and_solutions_are_titled_in_chinese(shown):
+    page, _ = shown("zh/chapters/03_algorithms.html")
     exercise = page.locator("div.exercise .admonition-title").first.inner_text()
     solution = page.locator("div.solution .admonition-title").first.inner_text()
     assert exercise.startswith("练习 1"), exercise
     assert solution.startswith("解答") and "练习 1" in solution, solution
 
 
-@pytest.mark.parametrize(
-    "name", ["intro", "chapters/appendix_diagrams", "bibliography"]
-)
+# Clicked in the browser: a page at the site's root and one in a folder (their
+# relative links differ); test_every_switcher_link_resolves reads every page's link.
+@pytest.mark.parametrize("name", ["intro", "chapters/appendix_diagrams"])
 def test_switcher_leads_to_the_same_page_in_the_other_edition(
     open_page, site_url, name
 ):
@@ -250,21 +286,22 @@ def test_query_splitter_cuts_a_chinese_sentence_into_indexed_words(open_page):
         ),  # the English edition's Chinese words too
     ],
 )
-def test_chinese_text_is_drawn_with_the_bundled_font(open_page, path, within):
-    page, _ = open_page(path)
+def test_chinese_text_is_drawn_with_the_bundled_font(shown, path, within):
+    page, _ = shown(path)
     if ".mermaid" in within:
         page.wait_for_function("document.querySelector('.mermaid svg')", timeout=20_000)
-    selector = mark_chinese_text(page, within)
-    fonts = fonts_drawing(page, selector)
+    with chinese_text_marked(page, within) as selector:
+        fonts = fonts_drawing(page, selector)
+        # every Chinese character of the element comes from the web font, none from
+        # a system font
+        han = page.evaluate(
+            """s => [...document.querySelector(s).childNodes]
+                     .filter(n => n.nodeType === 3).map(n => n.data).join('')
+                     .match(/\\p{Script=Han}/gu)?.length || 0""",
+            selector,
+        )
     ours = [
         f for f in fonts if f["familyName"].startswith(WEB_FONT) and f["isCustomFont"]
     ]
     assert ours, f"{path} {within}: Chinese drawn with {fonts}, not the site's web font"
-    # every Chinese character of the element comes from the web font, none from a
-    # system font
-    han = page.evaluate(
-        """s => [...document.querySelector(s).childNodes].filter(n => n.nodeType === 3)
-                 .map(n => n.data).join('').match(/\\p{Script=Han}/gu)?.length || 0""",
-        selector,
-    )
     assert sum(f["glyphCount"] for f in ours) >= han > 0, f"{path} {within}: {fonts}"
