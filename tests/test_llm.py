@@ -249,6 +249,65 @@ def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
     assert "quantization_config" not in json.loads((folder / "config.json").read_text())
 
 
+def converted_copy(tmp_path, monkeypatch):
+    """A fake GGUF file and its float32 copy saved by ``_save_converted``; a
+    ``_from_pretrained`` that records its calls."""
+    monkeypatch.setattr(loader, "GGUF_SHA256", "0" * 64)
+    gguf = loader.gguf_path(
+        tmp_path, carrier=fake_carrier(), downloader=FakeDownloader()
+    )
+    monkeypatch.setattr(loader, "gguf_path", lambda root=None, **_: gguf)
+    folder = loader.converted_dir(gguf)
+    assert loader._save_converted(FakeSavingTokenizer(), FromGguf(), folder)
+    calls = []
+
+    def from_pretrained(name, **kwargs):
+        calls.append((name, kwargs.get("gguf_file")))
+        return FakeSavingTokenizer(), FromGguf()
+
+    monkeypatch.setattr(loader, "_from_pretrained", from_pretrained)
+    return gguf, folder, calls
+
+
+def test_prepare_checks_a_saved_copy_by_its_sums_without_loading_it(
+    tmp_path, monkeypatch
+):
+    """A second `make data` reads no model: the copy's files are checked against
+    the SHA-256 sums saved with it (it used to load the whole model each time)."""
+    _, folder, calls = converted_copy(tmp_path, monkeypatch)
+    said = []
+    assert loader.prepare(tmp_path, echo=said.append) == 0
+    assert calls == []
+    assert said[-1] == f"{loader.NAME}: float32 copy in {folder}"
+    listed = (folder / loader.COMPLETE_MARK).read_text().splitlines()[1:]
+    assert sorted(line.split("  ")[1] for line in listed) == [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+    ]
+
+
+def test_prepare_rebuilds_a_copy_whose_files_changed(tmp_path, monkeypatch):
+    gguf, folder, calls = converted_copy(tmp_path, monkeypatch)
+    weights = folder / "model.safetensors"
+    damaged = bytearray(weights.read_bytes())
+    damaged[-1] ^= 0xFF
+    weights.write_bytes(bytes(damaged))
+    said = []
+    assert loader.prepare(tmp_path, echo=said.append) == 0
+    assert any("no longer matches the SHA-256 sums" in line for line in said), said
+    assert calls[0] == (str(gguf.parent), gguf.name)  # converted again
+    assert loader._copy_intact(folder)
+
+
+def test_a_copy_saved_without_sums_is_checked_by_loading_it(tmp_path, monkeypatch):
+    _, folder, calls = converted_copy(tmp_path, monkeypatch)
+    mark = folder / loader.COMPLETE_MARK
+    mark.write_text(mark.read_text().splitlines()[0] + "\n")  # an older mark
+    assert loader.prepare(tmp_path, echo=lambda line: None) == 0
+    assert calls == [(str(folder), None)]
+
+
 # --- faults of the cache: the data layer's rules --------------------------------------
 
 

@@ -191,6 +191,54 @@ def _cached(path: Path, sha256: str, echo: Callable) -> bool:
     return False
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of each file of a converted copy (its completion mark aside)."""
+    return {
+        path.name: sha256_file(path)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.name != COMPLETE_MARK
+    }
+
+
+def _copy_intact(folder: Path, echo: Callable = print) -> bool:
+    """True when ``folder``'s completion mark lists SHA-256 sums its files still match.
+
+    The mark's first line says what the copy was made from; the lines after it are
+    ``digest  name``, as ``sha256sum`` writes them. A copy whose files differ from
+    them is removed (it is rebuilt from the GGUF file), with a line that says so; a
+    mark without sums (written before they were kept) is False, so the copy is
+    checked by loading it.
+    """
+    mark = folder / COMPLETE_MARK
+    try:
+        lines = mark.read_text(encoding="utf-8").splitlines()[1:]
+    except (OSError, UnicodeDecodeError):
+        return False
+    saved = {}
+    for line in lines:
+        digest, _, name = line.partition("  ")
+        if name:
+            saved[name] = digest
+    if not saved:
+        return False
+    try:
+        if _digests(folder) == saved:
+            return True
+    except OSError:
+        pass
+    echo(
+        str(
+            Message(
+                "the float32 copy in {folder} no longer matches the SHA-256 sums "
+                "saved with it; rebuilding it from the GGUF file",
+                folder=folder,
+            )
+        )
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    return False
+
+
 def converted_dir(gguf: Path) -> Path:
     """Folder for the float32 model dequantised from ``gguf`` (named by its SHA-256)."""
     return (
@@ -217,10 +265,13 @@ def prepare(
     try:
         path = gguf_path(root, downloader=downloader, echo=echo)
         echo(f"{NAME}: {path} ({path.stat().st_size:,} bytes, SHA-256 verified)")
-        if convert:
+        # A copy whose files still match the SHA-256 sums saved with it needs no
+        # loading (importing transformers and reading it is most of a second
+        # `make data`); any other copy is loaded, and rebuilt if unreadable.
+        if convert and not _copy_intact(converted_dir(path), echo):
             _load_package(root, downloader=downloader, echo=echo)
-            if (converted_dir(path) / COMPLETE_MARK).is_file():
-                echo(f"{NAME}: float32 copy in {converted_dir(path)}")
+        if convert and (converted_dir(path) / COMPLETE_MARK).is_file():
+            echo(f"{NAME}: float32 copy in {converted_dir(path)}")
     except DataError as error:  # includes ModelUnavailableError and cache_dir's
         echo(str(error))
         return 1
@@ -331,6 +382,7 @@ def _save_converted(tokenizer, model, folder: Path, echo: Callable = print) -> b
         tokenizer.save_pretrained(tmp)
         (tmp / COMPLETE_MARK).write_text(
             f"dequantised from {GGUF_NAME} sha256 {GGUF_SHA256}\n"
+            + "".join(f"{digest}  {name}\n" for name, digest in _digests(tmp).items())
         )
         os.replace(tmp, folder)
         return True
