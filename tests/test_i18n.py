@@ -362,3 +362,26 @@ def test_web_font_faces_are_limited_to_chinese_code_points():
     assert (
         "unicode-range: U+4e00-4e8f,U+ff01;" in faces
     )  # quotes and emoji are not ours
+
+
+def test_the_chinese_indexer_answers_as_sphinxs_and_keeps_latin_words_in_a_set():
+    """Same words and stems as Sphinx's own Chinese indexer, without its list that
+    every stemmed word is looked up in (quadratic in the book's length)."""
+    from sphinx.search.zh import SearchChinese
+
+    options = {"dict": str(ROOT / "locales" / "zh_CN" / "search_terms.txt")}
+    ours = load_extension().ChineseIndexer(options)
+    stock = SearchChinese(options)
+    stock.latin_terms = []  # its class-level list, not one that earlier tests grew
+    texts = [
+        "学习率太大时，损失函数会发散。Adam was used with AdamW and SGD.",
+        "卷积神经网络（CNN）和 LSTM 的 API 一样 was simple; 2 cores, 88 columns.",
+    ]
+    for text in texts:
+        assert ours.split(text) == stock.split(text)
+    assert isinstance(ours.latin_terms, set)
+    assert ours.latin_terms == set(stock.latin_terms)
+    # a Latin word already seen is kept whole where the stemmer would cut it short
+    words = ["was", "Adam", "columns", "cores", "unseen", "学习率"]
+    assert [ours.stem(w) for w in words] == [stock.stem(w) for w in words]
+    assert ours.stem("was") == "was" and ours.stem("cores") == stock.stem("cores")
