@@ -15,7 +15,7 @@ Used by both books (``_config.yml`` and ``zh/_config.yml``); what differs is
    only at non-letters, so 损失函数 stays one word and finds nothing unless the
    index has exactly that word; ``search-zh.js`` splits a Chinese query into
    the longest words the index knows. The indexer itself is Sphinx's, with one
-   repair (``ChineseIndexer``): its record of Latin words is a set, not a list.
+   repair (``chinese_indexer``): its record of Latin words is a set, not a list.
 4. Chinese web font. Noto Sans SC (npm ``@fontsource/noto-sans-sc``, SIL OFL 1.1)
    is served from the site. Its ``@font-face`` rules are rewritten into one
    family, ``Course CJK``, whose faces cover only CJK code points, and that
@@ -33,7 +33,6 @@ import shutil
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
-from sphinx.search.zh import SearchChinese
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITION_FOLDER = "zh"  # where the Chinese site sits inside the English one
@@ -252,23 +251,28 @@ class _TermSet(set):
         self.update(terms)
 
 
-class ChineseIndexer(SearchChinese):
+def chinese_indexer() -> type:
     """Sphinx's Chinese search indexer, with its Latin words kept in a set.
 
     ``SearchChinese`` (Sphinx 7.4) appends every Latin word it splits to a list
     that is never emptied, and asks whether each word it stems is in that list:
     time grows with the square of the text. For this book that was 18 s of the
     Chinese build's 56 s. A set gives the same answers at once, so the index is
-    the same (tests/test_book_build.py compares the two).
+    the same (tests/test_i18n.py compares the two). Made on demand: importing
+    the indexer imports jieba, which the English book does not need.
     """
+    from sphinx.search.zh import SearchChinese
 
-    def init(self, options: dict[str, str]) -> None:
-        super().init(options)
-        self.latin_terms = _TermSet()
+    class ChineseIndexer(SearchChinese):
+        def init(self, options: dict[str, str]) -> None:
+            super().init(options)
+            self.latin_terms = _TermSet()
+
+    return ChineseIndexer
 
 
 def setup(app):
-    app.add_search_language(ChineseIndexer)
+    app.add_search_language(chinese_indexer())
     app.connect("config-inited", on_config_inited, priority=800)
     app.connect("html-page-context", on_page_context)
     app.connect("build-finished", on_build_finished)

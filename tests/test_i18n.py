@@ -364,13 +364,16 @@ def test_web_font_faces_are_limited_to_chinese_code_points():
     )  # quotes and emoji are not ours
 
 
+# jieba's own source has regular expressions in plain strings ('\.'), which Python
+# flags when it compiles the module
+@pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
 def test_the_chinese_indexer_answers_as_sphinxs_and_keeps_latin_words_in_a_set():
     """Same words and stems as Sphinx's own Chinese indexer, without its list that
     every stemmed word is looked up in (quadratic in the book's length)."""
     from sphinx.search.zh import SearchChinese
 
     options = {"dict": str(ROOT / "locales" / "zh_CN" / "search_terms.txt")}
-    ours = load_extension().ChineseIndexer(options)
+    ours = load_extension().chinese_indexer()(options)
     stock = SearchChinese(options)
     stock.latin_terms = []  # its class-level list, not one that earlier tests grew
     texts = [
