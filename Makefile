@@ -145,8 +145,9 @@ test-unit: setup
 # headless Chromium. TEST_JOBS pytest processes (pytest-xdist) take one test file at a time each,
 # so a file's browser, server and fixtures are set up once: the browser tests mostly wait on page
 # loads, and two processes on two cores took 0.60 of one's wall time. Files are handed out slowest
-# first (conftest.py's SLOWEST_FIRST, in place of xdist's order by number of tests): 343 s instead
-# of 368 s on one built site, as no process is left running a long file alone at the end.
+# first (conftest.py's SLOWEST_FIRST, in place of xdist's order by number of tests), so no process
+# is left running a long file alone at the end: on one built site, 343 s instead of 368 s and
+# 448 s instead of 458 s (two before/after pairs; the machine's speed differed between them).
 test: setup data lint
 	bash scripts/check_system.sh chromium
 	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(MAKE) --no-print-directory book
