@@ -3,6 +3,7 @@ failures."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,17 @@ def _notebook(
         nb.cells[index].metadata["tags"] = cell_tags
     nbformat.write(nb, path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def kernel_environment_undone(monkeypatch):
+    """``main`` sets variables for the kernels it starts; each test's are undone after
+    it, so they do not reach the tests that run later in this process."""
+    for name in ("OMP_NUM_THREADS", execute_book.i18n.RECORD_ENV):
+        if name in os.environ:
+            monkeypatch.setenv(name, os.environ[name])
+        else:
+            monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -154,3 +166,38 @@ def test_a_bad_job_count_is_named(monkeypatch, value):
     monkeypatch.setenv("BOOK_JOBS", value)
     with pytest.raises(SystemExit, match="BOOK_JOBS must be a whole number"):
         execute_book.default_jobs()
+
+
+def _printed(path: Path, build: Path) -> str:
+    """What the executed notebook's first cell printed, from the book's cache."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(build / ".jupyter_cache"))
+    record = cache.match_cache_notebook(nbformat.read(path, 4))
+    return cache.get_cache_bundle(record.pk).nb.cells[0].outputs[0]["text"]
+
+
+def test_each_kernel_gets_its_share_of_the_cores(tmp_path, monkeypatch):
+    """Four cores, two notebooks at a time: two threads for each kernel."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(
+        execute_book.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False
+    )
+    path = _notebook(
+        tmp_path / "threads.ipynb", "import os\nprint(os.environ['OMP_NUM_THREADS'])"
+    )
+    build = tmp_path / "build"
+    assert execute_book.main([str(path), "--build", str(build), "--jobs", "2"]) == 0
+    assert _printed(path, build) == "2\n"
+    # more kernels than cores: one thread each, never none
+    assert execute_book.threads_per_kernel(8) == 1
+
+
+def test_a_thread_count_the_reader_chose_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    path = _notebook(
+        tmp_path / "threads.ipynb", "import os\nprint(os.environ['OMP_NUM_THREADS'])"
+    )
+    build = tmp_path / "build"
+    assert execute_book.main([str(path), "--build", str(build), "--jobs", "2"]) == 0
+    assert _printed(path, build) == "3\n"
