@@ -9,12 +9,13 @@ counted) with and without the KV cache, for each batch size and precision
 (float32; bfloat16; int8 dynamic quantisation of the linear layers, CPU only).
 
 Table 2, batch 1 with the cache, what makes the course's own generation path
-faster: thread count, bfloat16, a static KV cache, ``torch.compile`` (with
-``--compile``), beside llama.cpp on the very GGUF file the model was loaded
-from. The llama.cpp rows are skipped with a message when ``llama-cpp-python``
-is not installed: it has no wheel for most machines and builds from source
-(``pip install llama-cpp-python``, several minutes), so it is not part of the
-ordinary set-up.
+faster: thread count, bfloat16, 4-bit weights (``helpers.llm.quantize_int4``), a
+static KV cache, ``torch.compile`` (with ``--compile``), beside llama.cpp on the
+very GGUF file the model was loaded from, and the fastest of the course's rows
+as a share of llama.cpp's fastest. The llama.cpp rows are skipped with a message
+when ``llama-cpp-python`` is not installed: it has no wheel for most machines and
+builds from source (``pip install llama-cpp-python``, several minutes), so it is
+not part of the ordinary set-up.
 
 Figures are wall-clock, best of ``--repeats`` runs, on whatever else the
 machine is doing: run it on an otherwise idle machine.
@@ -95,10 +96,21 @@ def table_speedups(lm, ids, args) -> None:
             rows.append((label, f"failed: {type(error).__name__}: {str(error)[:80]}"))
 
     bf16 = copy.deepcopy(lm.model).to(torch.bfloat16)
+    try:
+        four_bit = llm.quantize_int4(lm.model)
+    except Exception as error:  # its rows say why
+        four_bit = error
+
+    def measure_four_bit():
+        if isinstance(four_bit, Exception):
+            raise four_bit
+        return measure(four_bit, ids, args)
+
     for n in sorted({1, threads}):
         torch.set_num_threads(n)
         row(f"float32, {n} thread(s)", lambda: measure(lm.model, ids, args))
         row(f"bfloat16, {n} thread(s)", lambda: measure(bf16, ids, args))
+        row(f"4-bit weights (groups of 32), {n} thread(s)", measure_four_bit)
     torch.set_num_threads(threads)
     row(
         "float32, static KV cache",
@@ -125,7 +137,15 @@ def table_speedups(lm, ids, args) -> None:
     )
     for label, value in rows:
         shown = f"{value:8.1f}" if isinstance(value, float) else f"  {value}"
-        print(f"{label:42s} {shown}")
+        print(f"{label:46s} {shown}")
+    ours = [(v, k) for k, v in rows if isinstance(v, float) and "llama" not in k]
+    theirs = [(v, k) for k, v in rows if isinstance(v, float) and "llama" in k]
+    if ours and theirs:
+        (best, label), (reference, engine) = max(ours), max(theirs)
+        print(
+            f"\nthe course's fastest path ({label}): {best / reference:.0%} of "
+            f"llama.cpp's best ({engine})"
+        )
 
 
 def llama_cpp_rows(lm, args, threads) -> list[tuple[str, float | str]]:

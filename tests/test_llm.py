@@ -9,6 +9,7 @@ not filled the cache.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import io
@@ -775,3 +776,23 @@ def test_real_model_generates_streams_and_refuses(real_lm):
     )
     with pytest.raises(generation.InvalidPrompt, match="two tokens"):
         generation.perplexity(real_lm.model, real_lm.tokenizer, "a")
+
+
+@needs_model
+def test_4_bit_weights_keep_what_the_model_knows(real_lm):
+    """The GGUF file's weights are 4-bit blocks of 32: groups of 32 give them back."""
+    from helpers.llm import quantize
+
+    text = (
+        "A plan costs nine euros a month, and the first month is free. "
+        "Receipts are read and sorted, and the tax return is prepared for you."
+    )
+    quantized = quantize.quantize_int4(real_lm.model)
+    exact = generation.perplexity(real_lm.model, real_lm.tokenizer, text)
+    four_bit = generation.perplexity(quantized, real_lm.tokenizer, text)
+    assert abs(four_bit / exact - 1) < 0.05, (exact, four_bit)
+    small = dataclasses.replace(real_lm, model=quantized)
+    answer = generation.generate(
+        small, "What is the capital of France?", max_new_tokens=8
+    )
+    assert "Paris" in answer
