@@ -103,3 +103,14 @@ def test_a_pytorch_without_the_kernel_says_so(monkeypatch):
         quantize.QuantizationUnavailable, match="no 4-bit matrix product"
     ):
         quantize.quantize_int4(torch.nn.Sequential(torch.nn.Linear(32, 8)))
+
+
+def test_a_slice_of_a_batch_is_multiplied_like_a_copy_of_it():
+    """Generation passes the last position of each sequence: not one dense block."""
+    model = torch.nn.Sequential(_linear(_on_the_grid(16, 64, 32)))
+    quantized = quantize.quantize_int4(model)
+    hidden = torch.randn(3, 5, 64, dtype=torch.bfloat16)  # as between layers
+    last = hidden[:, -1:, :]
+    assert not last.is_contiguous()
+    with torch.no_grad():
+        assert torch.equal(quantized(last), quantized(last.contiguous()))

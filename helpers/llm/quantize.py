@@ -94,7 +94,9 @@ def _int4_linear_class():
             self.group_size = group_size
 
         def forward(self, x):
-            flat = x.reshape(-1, self.in_features).to(torch.bfloat16)
+            # the kernel reads its input as one dense block (a slice such as the
+            # last position of each sequence is not)
+            flat = x.reshape(-1, self.in_features).to(torch.bfloat16).contiguous()
             y = matmul(flat, self.packed, self.group_size, self.scale_and_zero)
             y = y.reshape(*x.shape[:-1], self.out_features)
             return y if self.bias is None else y + self.bias
