@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import sys
 import time
 import warnings
@@ -96,21 +97,16 @@ def table_speedups(lm, ids, args) -> None:
             rows.append((label, f"failed: {type(error).__name__}: {str(error)[:80]}"))
 
     bf16 = copy.deepcopy(lm.model).to(torch.bfloat16)
-    try:
-        four_bit = llm.quantize_int4(lm.model)
-    except Exception as error:  # its rows say why
-        four_bit = error
-
-    def measure_four_bit():
-        if isinstance(four_bit, Exception):
-            raise four_bit
-        return measure(four_bit, ids, args)
-
+    # made by its first row; where it cannot be made, each of its rows says why
+    four_bit = functools.cache(lambda: llm.quantize_int4(lm.model))
     for n in sorted({1, threads}):
         torch.set_num_threads(n)
         row(f"float32, {n} thread(s)", lambda: measure(lm.model, ids, args))
         row(f"bfloat16, {n} thread(s)", lambda: measure(bf16, ids, args))
-        row(f"4-bit weights (groups of 32), {n} thread(s)", measure_four_bit)
+        row(
+            f"4-bit weights (groups of 32), {n} thread(s)",
+            lambda: measure(four_bit(), ids, args),
+        )
     torch.set_num_threads(threads)
     row(
         "float32, static KV cache",

@@ -357,7 +357,7 @@ def shown(path: Path) -> Path:
 
 
 def default_jobs() -> int:
-    """``BOOK_JOBS`` if set, else 2 (or 1 on a one-core machine)."""
+    """``BOOK_JOBS`` if set, else 2 (or 1 where this process may use one core)."""
     value = os.environ.get("BOOK_JOBS", "")
     if value.strip():
         try:
@@ -369,16 +369,21 @@ def default_jobs() -> int:
                 f"error: BOOK_JOBS must be a whole number ≥ 1, got {value!r}"
             )
         return jobs
-    return min(2, os.cpu_count() or 1)
+    return min(2, usable_cores())
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (fewer than the machine's in a container
+    limited to some of them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no CPU affinity
+        return os.cpu_count() or 1
 
 
 def threads_per_kernel(jobs: int) -> int:
     """The cores this process may use, shared among ``jobs`` kernels (at least 1)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no CPU affinity
-        cores = os.cpu_count() or 1
-    return max(1, cores // jobs)
+    return max(1, usable_cores() // jobs)
 
 
 def main(argv: list[str] | None = None) -> int:

