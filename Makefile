@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No MPLBACKEND here: a Jupyter kernel draws figures inline only when it is unset (Agg made every
 # plt.show() in the book and in `make lab` draw nothing); plain Python on a headless machine picks Agg itself.
 
-.PHONY: help setup lock data data-sets model-file book pages-en pages-zh i18n serve lab lab-zh test test-unit test-full lint bench test-gpu clean
+.PHONY: help setup lock data data-sets model-file book pages-en pages-zh i18n serve lab lab-zh test test-unit test-full lint browser bench test-gpu clean
 
 help:
 	@sed -n '1,5p' Makefile | sed 's/^# \{0,1\}//'
@@ -154,6 +154,11 @@ lint: setup
 		$(BIN)/ruff check . && $(BIN)/ruff format --check .; \
 	fi
 
+# The browser the site tests open, installed with apt-get where it is missing and we are root (a
+# download like the packages', so make test fetches it beside them).
+browser:
+	bash scripts/check_system.sh chromium
+
 # Unit tests of helpers and the notebook checks that need no kernel and no site.
 test-unit: setup
 	$(BIN)/python -m pytest tests -m "not site and not full_profile" \
@@ -169,8 +174,7 @@ test-unit: setup
 # is left running a long file alone at the end: on one built site, 343 s instead of 368 s and
 # 448 s instead of 458 s (two before/after pairs; the machine's speed differed between them).
 test:
-	@$(SIDE_BY_SIDE) setup data lint
-	bash scripts/check_system.sh chromium
+	@$(SIDE_BY_SIDE) setup data lint browser
 	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(MAKE) --no-print-directory book
 	COURSE_PROFILE=$${COURSE_PROFILE:-quick} $(BIN)/python -m pytest tests -m "not full_profile" \
 		--numprocesses $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15
