@@ -1,4 +1,8 @@
-"""Run every benchmark script in this folder (``python -m bench [NAME ...]``)."""
+"""Run every benchmark script in this folder (``python -m bench [NAME ...]``).
+
+Options after ``--`` go to each script run, e.g. ``python -m bench llm -- --compile``
+(``python bench/bench_llm.py --help`` lists a script's own).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ import sys
 from pathlib import Path
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    names, options = argv, []
+    if "--" in argv:
+        cut = argv.index("--")
+        names, options = argv[:cut], argv[cut + 1 :]
     scripts = sorted(Path(__file__).parent.glob("bench_*.py"))
     if names:
         scripts = [
@@ -23,7 +31,7 @@ def main(names: list[str]) -> int:
             return 2
     for script in scripts:
         print(f"\n=== {script.stem} ===", flush=True)
-        sys.argv = [str(script)]  # each script parses its own (empty) arguments
+        sys.argv = [str(script), *options]  # each script parses its own
         runpy.run_path(str(script), run_name="__main__")
     return 0
 
