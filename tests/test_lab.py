@@ -66,6 +66,7 @@ def running_lab(settings: Path, *make_args: str) -> Iterator[str]:
             pytest.fail(
                 "make lab printed no address on 127.0.0.1:\n" + "".join(seen[-30:])
             )
+        _wait_until_listening(lab, port, seen)
         yield address
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
@@ -73,6 +74,24 @@ def running_lab(settings: Path, *make_args: str) -> Iterator[str]:
             lab.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(lab.pid, signal.SIGKILL)
+
+
+def _wait_until_listening(lab: subprocess.Popen, port: int, seen: list[str]) -> None:
+    """Wait until the server accepts connections on ``port``: on a busy machine the
+    address can be printed a moment before; fail with its output if it exits."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if lab.poll() is not None:
+            pytest.fail(
+                f"make lab exited (status {lab.returncode}) after printing its "
+                "address:\n" + "".join(seen[-30:]) + lab.stdout.read()[-3000:]
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"make lab printed its address but port {port} refused for 60 s")
 
 
 @pytest.fixture(scope="module")
