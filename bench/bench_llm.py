@@ -139,7 +139,7 @@ def table_speedups(lm, ids, args) -> None:
         shown = f"{value:8.1f}" if isinstance(value, float) else f"  {value}"
         print(f"{label:46s} {shown}")
     ours = [(v, k) for k, v in rows if isinstance(v, float) and k in runs]
-    theirs = [(v, n) for n, v in engine.measured.items() if v is not None]
+    theirs = [(v, n) for n, v in engine.measured.items()]
     if ours and theirs:
         head_to_head(max(ours)[1], speed, max(theirs)[1], engine, args.rounds)
 
@@ -185,7 +185,7 @@ class LlamaCpp:
             add_generation_prompt=True,
             tokenize=False,
         )
-        self.measured: dict[int, float | None] = {}  # threads → its row's figure
+        self.measured: dict[int, float] = {}  # threads → its row's figure, if any
 
     @staticmethod
     def label(threads: int) -> str:
@@ -233,7 +233,6 @@ class LlamaCpp:
                 self.measured[n] = self.speed(n)
                 rows.append((self.label(n), self.measured[n]))
             except RuntimeError as error:
-                self.measured[n] = None
                 rows.append((self.label(n), f"failed ({error})"))
         return rows
 

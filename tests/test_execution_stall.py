@@ -129,7 +129,6 @@ class MissedWakeUpSocket:
 
 async def _wait_for_reply(channel_class, timeout: float):
     """(the message or None, seconds waited) from a channel over that socket."""
-
     session = Session()
     frames = session.serialize(session.msg("execute_reply", content={"status": "ok"}))
     context = zmq.asyncio.Context()
